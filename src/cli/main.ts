@@ -1,0 +1,38 @@
+/**
+ * The `liveportrait` command. Each subcommand lives in its own module under ./commands and registers
+ * itself on the program; this file only wires them and turns errors into one clear line.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerCommands } from './commands/index.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('liveportrait')
+    .description(
+      'Animate a portrait photo with the head pose, expressions, blinks and lip motion of a driving video,\n' +
+        'webcam, image or motion template (LivePortrait on onnxruntime).',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`liveportrait: error: ${message}\n`);
+    if (process.env.LIVEPORTRAIT_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return typeof (err as { exitCode?: unknown }).exitCode === 'number' ? (err as { exitCode: number }).exitCode : 1;
+  }
+}
+

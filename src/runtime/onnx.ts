@@ -1,0 +1,141 @@
+/**
+ * The only module that imports onnxruntime. Everything else uses the common InferenceSession/Tensor
+ * interface re-exported here, so the same pipeline runs on onnxruntime-node (Node) and
+ * onnxruntime-web (browser): the browser entry injects its module with `setOrt()`.
+ */
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
+import type { Device } from '../settings.js';
+import type { ObservedTensor } from '../models/contract.js';
+
+export type { InferenceSession, Tensor } from 'onnxruntime-common';
+
+/** The part of an onnxruntime package (node or web) that this project uses. */
+export interface OrtModule {
+  readonly InferenceSession: { create(model: string | Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
+  readonly Tensor: typeof Tensor;
+  readonly env: { logLevel?: string; wasm?: { numThreads?: number } };
+  readonly listSupportedBackends?: () => { name: string; bundled: boolean }[];
+}
+
+let ort: OrtModule | undefined;
+let ortKind: 'node' | 'web' | 'injected' | undefined;
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+/** Injects the onnxruntime module (the browser app passes onnxruntime-web). */
+export function setOrt(module: OrtModule): void {
+  ort = module;
+  ortKind = 'injected';
+}
+
+export async function getOrt(): Promise<OrtModule> {
+  if (ort) return ort;
+  if (isNode) {
+    const mod = (await import('onnxruntime-node')) as unknown as OrtModule & { default?: OrtModule };
+    ort = mod.default ?? mod;
+    ortKind = 'node';
+  } else {
+    const mod = (await import('onnxruntime-web')) as unknown as OrtModule & { default?: OrtModule };
+    ort = mod.default ?? mod;
+    ortKind = 'web';
+  }
+  ort.env.logLevel = 'error';
+  return ort;
+}
+
+export class DeviceUnavailableError extends Error {
+  constructor(device: Device, available: readonly string[], hint: string) {
+    super(`device '${device}' is not available in this onnxruntime install (available: ${available.join(', ')}). ${hint}`);
+    this.name = 'DeviceUnavailableError';
+  }
+}
+
+/** Devices the loaded runtime can use. */
+export async function availableDevices(): Promise<Device[]> {
+  const m = await getOrt();
+  if (ortKind === 'node' && m.listSupportedBackends) {
+    const names = m.listSupportedBackends().filter((b) => b.bundled || hasCudaBinaries()).map((b) => b.name);
+    return (['cpu', 'cuda', 'webgpu'] as const).filter((d) => names.includes(d));
+  }
+  const out: Device[] = ['wasm'];
+  if (typeof navigator !== 'undefined' && 'gpu' in navigator) out.unshift('webgpu');
+  return out;
+}
+
+function hasCudaBinaries(): boolean {
+  // onnxruntime-node keeps the CUDA provider library next to its binding when its installer fetched it.
+  // This check is synchronous and best-effort; the session creation error is the final word.
+  return false;
+}
+
+export interface SessionOptions {
+  readonly device?: Device;
+  /** Intra-op threads; 0 lets onnxruntime choose. */
+  readonly threads?: number;
+  /** Collect per-node profiling (used to report which provider ran each node). */
+  readonly profile?: boolean;
+}
+
+function providersFor(device: Device): InferenceSession.ExecutionProviderConfig[] {
+  switch (device) {
+    case 'cpu':
+      return ['cpu'];
+    case 'wasm':
+      return ['wasm'];
+    case 'cuda':
+      return ['cuda', 'cpu'];
+    case 'webgpu':
+      return ['webgpu', isNode ? 'cpu' : 'wasm'];
+  }
+}
+
+/** Creates a session with the project's tuned options; fails clearly when the device is missing. */
+export async function createSession(model: string | Uint8Array, options: SessionOptions = {}): Promise<InferenceSession> {
+  const m = await getOrt();
+  const device = options.device ?? (isNode ? 'cpu' : 'wasm');
+  if (isNode && device === 'wasm') {
+    throw new DeviceUnavailableError(device, await availableDevices(), "Use 'cpu' in Node; 'wasm' is the browser's CPU provider.");
+  }
+  const sessionOptions: InferenceSession.SessionOptions = {
+    executionProviders: providersFor(device),
+    graphOptimizationLevel: 'all',
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+    executionMode: 'sequential',
+    enableProfiling: options.profile ?? false,
+  };
+  if (options.threads && options.threads > 0) sessionOptions.intraOpNumThreads = options.threads;
+  try {
+    return await m.InferenceSession.create(model, sessionOptions);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    if (device !== 'cpu' && device !== 'wasm' && /provider|backend|cuda|webgpu|not (?:found|supported|available)/i.test(msg)) {
+      const hint =
+        device === 'cuda'
+          ? 'onnxruntime-node needs its CUDA provider: reinstall it with network access and ONNXRUNTIME_NODE_INSTALL=cuda12, on a machine with CUDA 12 and cuDNN 9.'
+          : 'WebGPU needs a GPU adapter (a browser with WebGPU, or onnxruntime-node on a machine with a Vulkan/Metal/D3D12 GPU).';
+      throw new DeviceUnavailableError(device, await availableDevices(), `${hint} (${msg.split('\n')[0]})`);
+    }
+    throw err;
+  }
+}
+
+/** Makes a float32 tensor with the runtime's Tensor class. */
+export async function float32Tensor(data: Float32Array, dims: readonly number[]): Promise<Tensor> {
+  const m = await getOrt();
+  return new m.Tensor('float32', data, dims);
+}
+
+/** The input/output names and shapes a session reports (onnxruntime ≥ 1.22 exposes metadata). */
+export function sessionSignature(session: InferenceSession): { inputs: ObservedTensor[]; outputs: ObservedTensor[] } {
+  const meta = session as unknown as {
+    inputMetadata?: { name: string; isTensor: boolean; shape?: (number | string)[] }[];
+    outputMetadata?: { name: string; isTensor: boolean; shape?: (number | string)[] }[];
+  };
+  const conv = (names: readonly string[], md?: { name: string; shape?: (number | string)[] }[]): ObservedTensor[] =>
+    names.map((name, i) => ({ name, shape: md?.[i]?.shape }));
+  return {
+    inputs: conv(session.inputNames, meta.inputMetadata),
+    outputs: conv(session.outputNames, meta.outputMetadata),
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * Every default of the project, in one place. Values follow the original LivePortrait inference
+ * configuration unless a comment says otherwise (see ../shared/design/liveportrait.md).
+ */
+
+export const ANIMATION_REGIONS = ['all', 'exp', 'pose', 'lip', 'eyes'] as const;
+export type AnimationRegion = (typeof ANIMATION_REGIONS)[number];
+
+export const DRIVING_OPTIONS = ['expression-friendly', 'pose-friendly'] as const;
+export type DrivingOption = (typeof DRIVING_OPTIONS)[number];
+
+export const DEVICES = ['cpu', 'cuda', 'webgpu', 'wasm'] as const;
+export type Device = (typeof DEVICES)[number];
+
+export const DETECTORS = ['yunet', 'insightface', 'facemesh'] as const;
+export type DetectorKind = (typeof DETECTORS)[number];
+
+export interface CropSettings {
+  /** Side of the square crop relative to the landmark box. */
+  readonly scale: number;
+  /** Horizontal shift of the crop centre, as a fraction of the crop side. */
+  readonly vx: number;
+  /** Vertical shift of the crop centre, as a fraction of the crop side (negative = up). */
+  readonly vy: number;
+  /** Output size in pixels. */
+  readonly dsize: number;
+}
+
+export const DEFAULTS = {
+  runtime: {
+    device: 'cpu' as Device,
+    /** 0 = let onnxruntime choose (one thread per physical core). */
+    threads: 0,
+  },
+  source: {
+    /** resize_to_limit: the long side of a source image is limited to this (even sizes kept). */
+    maxDim: 1280,
+    division: 2,
+  },
+  crop: {
+    /** Source image crop (crop_cfg: scale 2.3, vy −0.125, dsize 512). */
+    source: { scale: 2.3, vx: 0, vy: -0.125, dsize: 512 } satisfies CropSettings,
+    /** Driving video auto-crop (scale 2.2, vy −0.1). */
+    driving: { scale: 2.2, vx: 0, vy: -0.1, dsize: 512 } satisfies CropSettings,
+    /** 203-point landmark runner crop. */
+    landmark: { scale: 1.5, vx: 0, vy: -0.1, dsize: 224 } satisfies CropSettings,
+    /** Model input side for F and M. */
+    modelInput: 256,
+  },
+  detector: {
+    kind: 'yunet' as DetectorKind,
+    /** YuNet's own default (OpenCV zoo). */
+    yunetScoreThreshold: 0.6,
+    /** Official CLI threshold for SCRFD. */
+    scrfdScoreThreshold: 0.15,
+    nmsIou: 0.4,
+    faceIndex: 0,
+  },
+  motion: {
+    relative: true,
+    region: 'all' as AnimationRegion,
+    stitching: true,
+    eyeRetargeting: false,
+    lipRetargeting: false,
+    normalizeLip: false,
+    /** Source lip ratio above which normalise-lip closes the mouth. */
+    normalizeLipThreshold: 0.03,
+    drivingOption: 'expression-friendly' as DrivingOption,
+    multiplier: 1,
+  },
+  smoothing: {
+    /** One-euro filter for live input (FasterLivePortrait's parameters). */
+    oneEuro: { minCutoff: 4, beta: 0.3, dCutoff: 1, freq: 30 },
+    /** Offline Kalman (RTS) smoother for video-to-video. */
+    kalman: { observationVariance: 3e-7, transitionCovariance: 1e-5 },
+  },
+  output: {
+    codec: 'libx264',
+    pixelFormat: 'yuv420p',
+    crf: 18,
+    /** Frame rate used when the driver has none (single image, template without fps). */
+    fallbackFps: 25,
+  },
+} as const;
+
+export type Defaults = typeof DEFAULTS;
