@@ -77,5 +77,5 @@ export async function loadModel(
     await session.release?.();
     throw new ModelSignatureError(file, role, problems);
   }
-  return { role, file, session, standin: isStandinModelBytes(bytes) };
+  return { role, file, session, standin: bytes.length < 64 * 1024 * 1024 && isStandinModelBytes(bytes) };
 }
