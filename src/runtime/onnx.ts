@@ -74,6 +74,11 @@ export interface SessionOptions {
   readonly threads?: number;
   /** Collect per-node profiling (used to report which provider ran each node). */
   readonly profile?: boolean;
+  /**
+   * Path prefix of the profiling trace; onnxruntime-node requires one and writes
+   * `<prefix>_<date>_<time>.json` when the session calls `endProfiling()`. Default 'onnxruntime_profile'.
+   */
+  readonly profileFilePrefix?: string;
 }
 
 function providersFor(device: Device): InferenceSession.ExecutionProviderConfig[] {
@@ -104,6 +109,7 @@ export async function createSession(model: string | Uint8Array, options: Session
     executionMode: 'sequential',
     enableProfiling: options.profile ?? false,
   };
+  if (options.profile) sessionOptions.profileFilePrefix = options.profileFilePrefix ?? 'onnxruntime_profile';
   if (options.threads && options.threads > 0) sessionOptions.intraOpNumThreads = options.threads;
   try {
     return await m.InferenceSession.create(model, sessionOptions);
