@@ -81,6 +81,13 @@ export const DEFAULTS = {
     /** Frame rate used when the driver has none (single image, template without fps). */
     fallbackFps: 25,
   },
+  webcam: {
+    /** Frames are scaled (aspect kept, overflow cropped) to this size whatever the camera delivers. */
+    width: 640,
+    height: 480,
+    /** Capture rate requested from the camera (avfoundation rejects its own 29.97 default on many Macs). */
+    fps: 30,
+  },
 } as const;
 
 export type Defaults = typeof DEFAULTS;

@@ -1,0 +1,258 @@
+/**
+ * Motion templates as JSON: parsing (the official pickles converted to JSON, and this project's own
+ * files) and serialisation. No I/O here, so the browser app can use it too; template.ts reads and writes
+ * files.
+ *
+ * Layout (both kinds): `{n_frames, output_fps, motion: [{scale, R | R_d, exp, t, kp?, x_s?, pitch?, yaw?,
+ * roll?}, …], c_eyes_lst | c_d_eyes_lst?, c_lip_lst | c_d_lip_lst?}`, every array `{shape, data}` with
+ * row-major data. `R` is the 3×3 head rotation in the row-vector convention (x · R). This project's files
+ * add `format: 'liveportrait-ts/motion-template@1'` and use the newer key names (R, c_eyes_lst, c_lip_lst).
+ */
+
+export const TEMPLATE_FORMAT = 'liveportrait-ts/motion-template@1';
+
+export interface TemplateFrame {
+  /** Head scale (1x1 in the file). */
+  readonly scale: number;
+  /** Rotation, 3×3 row-major, row-vector convention (x · R). */
+  readonly R: Float64Array;
+  /** Expression deltas, 21×3. */
+  readonly exp: Float32Array;
+  /** Translation (tx, ty, tz), tz stored as 0 by the original. */
+  readonly t: Float32Array;
+  /** Canonical keypoints, 21×3 (FasterLivePortrait and full official templates). */
+  readonly kp?: Float32Array;
+  /** Head pose in degrees, where the template stores it. */
+  readonly pitch?: number;
+  readonly yaw?: number;
+  readonly roll?: number;
+}
+
+export interface MotionTemplate {
+  readonly fps: number;
+  readonly frames: readonly TemplateFrame[];
+  /** Per frame [left, right] eye-open ratios of the driving face (absent in animal and audio-made templates). */
+  readonly eyeRatios?: readonly (readonly number[])[];
+  /** Per frame lip-open ratio of the driving face. */
+  readonly lipRatios?: readonly number[];
+}
+
+export class TemplateError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+    readonly frame?: number,
+  ) {
+    super(message);
+    this.name = 'TemplateError';
+  }
+}
+
+interface ShapedArray {
+  readonly shape: readonly number[];
+  readonly data: readonly number[];
+}
+
+const SHAPES = {
+  scale: [1, 1],
+  R: [1, 3, 3],
+  exp: [1, 21, 3],
+  t: [1, 3],
+  kp: [1, 21, 3],
+  x_s: [1, 21, 3],
+  eyes: [1, 2],
+  lip: [1, 1],
+} as const;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function formatShape(shape: readonly unknown[]): string {
+  return `[${shape.join(',')}]`;
+}
+
+class Parser {
+  constructor(readonly label: string) {}
+
+  fail(message: string, frame?: number): never {
+    const where = frame === undefined ? `template ${this.label}` : `template ${this.label} frame ${frame}`;
+    throw new TemplateError(this.label, `${where}: ${message}`, frame);
+  }
+
+  /** A `{shape, data}` array with exactly `expected` as its shape and finite values. */
+  array(value: unknown, key: string, expected: readonly number[], frame?: number): readonly number[] {
+    if (!isRecord(value) || !Array.isArray(value.shape) || !Array.isArray(value.data)) {
+      this.fail(`${key} must be an array object {shape, data}, got ${describeJson(value)}`, frame);
+    }
+    const { shape, data } = value as unknown as ShapedArray;
+    if (shape.length !== expected.length || shape.some((d, i) => d !== expected[i])) {
+      this.fail(`${key} has shape ${formatShape(shape)}, expected ${formatShape(expected)}`, frame);
+    }
+    const size = expected.reduce((a, b) => a * b, 1);
+    if (data.length !== size) this.fail(`${key} has ${data.length} values, shape ${formatShape(expected)} needs ${size}`, frame);
+    for (let i = 0; i < data.length; i++) {
+      if (typeof data[i] !== 'number' || !Number.isFinite(data[i])) this.fail(`${key} value ${i} is ${describeJson(data[i])}, expected a finite number`, frame);
+    }
+    return data;
+  }
+
+  /** A scalar stored as a plain number or a {shape: [1] or [1,1], data}. */
+  scalar(value: unknown, key: string, frame: number): number {
+    if (typeof value === 'number' && Number.isFinite(value)) return value;
+    const shape = isRecord(value) && Array.isArray(value.shape) && value.shape.length === 1 ? [1] : [1, 1];
+    return this.array(value, key, shape, frame)[0];
+  }
+}
+
+function describeJson(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `a plain list of ${value.length}`;
+  if (typeof value === 'object') return 'an object without shape/data';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function parseFrame(p: Parser, value: unknown, index: number): TemplateFrame {
+  if (!isRecord(value)) p.fail(`expected an object of arrays, got ${describeJson(value)}`, index);
+  const rKey = 'R' in value ? 'R' : 'R_d' in value ? 'R_d' : undefined;
+  if (!rKey) p.fail('missing R (or R_d)', index);
+  for (const key of ['scale', 'exp', 't'] as const) if (!(key in value)) p.fail(`missing ${key}`, index);
+  const frame: {
+    scale: number;
+    R: Float64Array;
+    exp: Float32Array;
+    t: Float32Array;
+    kp?: Float32Array;
+    pitch?: number;
+    yaw?: number;
+    roll?: number;
+  } = {
+    scale: p.scalar(value.scale, 'scale', index),
+    R: Float64Array.from(p.array(value[rKey], rKey, SHAPES.R, index)),
+    exp: Float32Array.from(p.array(value.exp, 'exp', SHAPES.exp, index)),
+    t: Float32Array.from(p.array(value.t, 't', SHAPES.t, index)),
+  };
+  if (value.kp !== undefined) frame.kp = Float32Array.from(p.array(value.kp, 'kp', SHAPES.kp, index));
+  // x_s (the source keypoints of the run that made the template) is checked but not kept: animation
+  // always uses the new source's own keypoints.
+  if (value.x_s !== undefined) p.array(value.x_s, 'x_s', SHAPES.x_s, index);
+  for (const key of ['pitch', 'yaw', 'roll'] as const) {
+    if (value[key] !== undefined) frame[key] = p.scalar(value[key], key, index);
+  }
+  return frame;
+}
+
+function ratioList(p: Parser, root: Record<string, unknown>, keys: readonly string[], shape: readonly number[], frames: number): number[][] | undefined {
+  const key = keys.find((k) => root[k] !== undefined);
+  if (!key) return undefined;
+  const list = root[key];
+  if (!Array.isArray(list)) p.fail(`${key} must be a list, got ${describeJson(list)}`);
+  // Audio-driven templates carry empty ratio lists: the same as none.
+  if (list.length === 0) return undefined;
+  if (list.length !== frames) p.fail(`${key} has ${list.length} entries, expected ${frames} (one per frame)`);
+  return list.map((entry, i) => [...p.array(entry, key, shape, i)]);
+}
+
+/** Validates and converts parsed template JSON; `label` (usually the path) names the template in errors. */
+export function parseTemplate(json: unknown, label: string): MotionTemplate {
+  const p: Parser = new Parser(label);
+  if (!isRecord(json)) p.fail(`expected a JSON object, got ${describeJson(json)}`);
+  if (json.format !== undefined && json.format !== TEMPLATE_FORMAT) {
+    p.fail(`unknown format ${JSON.stringify(json.format)} (readable: '${TEMPLATE_FORMAT}' and the official templates converted to JSON)`);
+  }
+  if (!Array.isArray(json.motion)) p.fail(`motion must be a list of frames, got ${describeJson(json.motion)}`);
+  const motion = json.motion;
+  if (motion.length === 0) p.fail('motion has no frames');
+  if (json.n_frames !== undefined && json.n_frames !== motion.length) p.fail(`n_frames is ${JSON.stringify(json.n_frames)} but motion has ${motion.length} frames`);
+  const fps = json.output_fps ?? json.fps;
+  if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0) p.fail(`output_fps must be a positive number, got ${describeJson(fps)}`);
+  const frames = motion.map((m, i) => parseFrame(p, m, i));
+  const eyeRatios = ratioList(p, json, ['c_eyes_lst', 'c_d_eyes_lst'], SHAPES.eyes, frames.length);
+  const lipRatios = ratioList(p, json, ['c_lip_lst', 'c_d_lip_lst'], SHAPES.lip, frames.length)?.map((r) => r[0]);
+  return { fps, frames, ...(eyeRatios ? { eyeRatios } : {}), ...(lipRatios ? { lipRatios } : {}) };
+}
+
+/** Shortest decimal that reads back as the same float32, so files stay small and round trips are exact. */
+function float32Text(v: number): string {
+  const f = Math.fround(v);
+  for (let digits = 6; digits < 9; digits++) {
+    const text = f.toPrecision(digits);
+    if (Math.fround(Number(text)) === f) return String(Number(text));
+  }
+  return String(f);
+}
+
+function arrayJson(shape: readonly number[], data: ArrayLike<number>, float32: boolean): string {
+  const values: string[] = [];
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    // String(-0) is '0'; keep the sign so a round trip is bit-exact.
+    values.push(Object.is(v, -0) ? '-0' : float32 ? float32Text(v) : String(v));
+  }
+  return `{"shape":[${shape.join(',')}],"data":[${values.join(',')}]}`;
+}
+
+function checkLength(label: string, index: number, key: string, data: ArrayLike<number> | undefined, size: number): void {
+  if (!data || data.length !== size) throw new TemplateError(label, `template ${label} frame ${index}: ${key} has ${data?.length ?? 0} values, expected ${size}`, index);
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) throw new TemplateError(label, `template ${label} frame ${index}: ${key} value ${i} is ${data[i]}`, index);
+  }
+}
+
+/** One `motion` entry as JSON text, after checking sizes. */
+export function frameJson(frame: TemplateFrame, label: string, index: number): string {
+  if (!Number.isFinite(frame.scale)) throw new TemplateError(label, `template ${label} frame ${index}: scale is ${frame.scale}`, index);
+  checkLength(label, index, 'R', frame.R, 9);
+  checkLength(label, index, 'exp', frame.exp, 63);
+  checkLength(label, index, 't', frame.t, 3);
+  const parts = [
+    `"scale":${arrayJson(SHAPES.scale, [frame.scale], true)}`,
+    `"R":${arrayJson(SHAPES.R, frame.R, false)}`,
+    `"exp":${arrayJson(SHAPES.exp, frame.exp, true)}`,
+    `"t":${arrayJson(SHAPES.t, frame.t, true)}`,
+  ];
+  if (frame.kp) {
+    checkLength(label, index, 'kp', frame.kp, 63);
+    parts.push(`"kp":${arrayJson(SHAPES.kp, frame.kp, true)}`);
+  }
+  for (const key of ['pitch', 'yaw', 'roll'] as const) {
+    const v = frame[key];
+    if (v !== undefined) {
+      checkLength(label, index, key, [v], 1);
+      parts.push(`"${key}":${arrayJson(SHAPES.lip, [v], true)}`);
+    }
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/** The parts of a template file around its frames, so writers can stream the frames in between. */
+export function templateHead(fps: number, label = 'template'): string {
+  if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0) throw new TemplateError(label, `template ${label}: fps must be a positive number, got ${fps}`);
+  return `{"format":"${TEMPLATE_FORMAT}","output_fps":${fps},"motion":[\n`;
+}
+
+export function templateTail(frames: number, eyeRatios?: readonly (readonly number[])[], lipRatios?: readonly number[]): string {
+  let tail = '\n]';
+  if (eyeRatios) tail += `,\n"c_eyes_lst":[${eyeRatios.map((r) => arrayJson(SHAPES.eyes, r, true)).join(',')}]`;
+  if (lipRatios) tail += `,\n"c_lip_lst":[${lipRatios.map((r) => arrayJson(SHAPES.lip, [r], true)).join(',')}]`;
+  return `${tail},\n"n_frames":${frames}}\n`;
+}
+
+/** Checks one frame's optional ratios (eyes: 2 values, lip: 1). */
+export function checkRatios(label: string, index: number, eyes: ArrayLike<number> | undefined, lip: number | undefined): void {
+  if (eyes !== undefined) checkLength(label, index, 'eye ratios', eyes, 2);
+  if (lip !== undefined) checkLength(label, index, 'lip ratio', [lip], 1);
+}
+
+/** A whole template as JSON text (what writeTemplate writes). */
+export function serializeTemplate(template: MotionTemplate, label = 'template'): string {
+  const n = template.frames.length;
+  if (n === 0) throw new TemplateError(label, `template ${label}: no frames to write`);
+  for (const [key, list] of [['eyeRatios', template.eyeRatios], ['lipRatios', template.lipRatios]] as const) {
+    if (list && list.length !== n) throw new TemplateError(label, `template ${label}: ${key} has ${list.length} entries, expected ${n} (one per frame)`);
+  }
+  for (let i = 0; i < n; i++) checkRatios(label, i, template.eyeRatios?.[i], template.lipRatios?.[i]);
+  const body = template.frames.map((f, i) => frameJson(f, label, i)).join(',\n');
+  return templateHead(template.fps, label) + body + templateTail(template.frames.length, template.eyeRatios, template.lipRatios);
+}
