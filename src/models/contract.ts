@@ -119,12 +119,22 @@ export const CONTRACTS: Readonly<Record<Role, RoleContract>> = {
     inputs: [{ name: 'data', shape: [1, 3, 192, 192] }],
     outputs: [{ name: 'fc1', shape: [1, 212] }],
   },
-  /** MediaPipe face landmarks (478 points with iris), 256x256 input. */
+  /**
+   * MediaPipe face landmarks (478 points with iris), 256x256 input; outputs: landmarks, face presence,
+   * tongue flag (names `Identity`, `Identity_1`, `Identity_2` in the published export).
+   */
   facemesh: {
     inputs: [{ name: '*input', shape: ['batch', 3, 256, 256] }],
-    outputs: [{ name: '*landmarks', shape: ['batch', 1434] }],
+    outputs: [
+      { name: '*landmarks', shape: ['batch', 1, 1, 1434] },
+      { name: '*presence', shape: ['batch', 1, 1, 1] },
+      { name: '*tongue', shape: ['batch', 1, 1, 1] },
+    ],
   },
 };
+
+/** Metadata key that marks a generated stand-in (or forged) model. */
+export const STANDIN_METADATA_KEY = 'liveportrait.standin';
 
 /** A name starting with '*' is a placeholder: the position and shape are checked, not the name. */
 export function isWildcardName(name: string): boolean {

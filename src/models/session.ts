@@ -2,10 +2,11 @@
  * Loading one model file for one role: create the onnxruntime session, check its input/output
  * signature against the role's contract, and fail with the file name and the mismatch.
  */
-import { readFile } from 'node:fs/promises';
 import { createSession, sessionSignature, type InferenceSession, type SessionOptions } from '../runtime/onnx.js';
-import { checkSignature, type Role } from './contract.js';
-import { decodeModel, modelMetadata } from '../onnx/builder.js';
+import { checkSignature, STANDIN_METADATA_KEY, type Role } from './contract.js';
+import { readModelHeaderInfo } from '../onnx/model-metadata.js';
+
+export { STANDIN_METADATA_KEY } from './contract.js';
 
 export class ModelSignatureError extends Error {
   constructor(
@@ -37,12 +38,9 @@ export interface LoadedModel {
   readonly standin: boolean;
 }
 
-/** Metadata key that marks a generated stand-in model. */
-export const STANDIN_METADATA_KEY = 'liveportrait.standin';
-
 export function isStandinModelBytes(bytes: Uint8Array): boolean {
   try {
-    return modelMetadata(decodeModel(bytes))[STANDIN_METADATA_KEY] === 'true';
+    return readModelHeaderInfo(bytes).metadata[STANDIN_METADATA_KEY] === 'true';
   } catch {
     return false;
   }
@@ -60,7 +58,8 @@ export async function loadModel(
   const file = typeof source === 'string' ? source : source.label;
   let bytes: Uint8Array;
   try {
-    bytes = typeof source === 'string' ? new Uint8Array(await readFile(source)) : source.bytes;
+    // Paths are a Node feature; the browser passes bytes, so fs is imported only when needed.
+    bytes = typeof source === 'string' ? new Uint8Array(await (await import('node:fs/promises')).readFile(source)) : source.bytes;
   } catch (err) {
     throw new ModelLoadError(file, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(err));
   }
@@ -77,5 +76,5 @@ export async function loadModel(
     await session.release?.();
     throw new ModelSignatureError(file, role, problems);
   }
-  return { role, file, session, standin: bytes.length < 64 * 1024 * 1024 && isStandinModelBytes(bytes) };
+  return { role, file, session, standin: isStandinModelBytes(bytes) };
 }

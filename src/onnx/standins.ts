@@ -6,7 +6,7 @@
  * marked with the metadata `liveportrait.standin = true` and says so in its docString.
  */
 import { ROLES, type Role } from '../models/contract.js';
-import { STANDIN_METADATA_KEY } from '../models/session.js';
+import { STANDIN_METADATA_KEY } from '../models/contract.js';
 import type { StandinGraph } from './standin/graph-helpers.js';
 import { appearanceStandin, motionStandin } from './standin/appearance-motion.js';
 import { spadeGeneratorStandin, warpingSpadeStandin, warpingStandin } from './standin/warping.js';

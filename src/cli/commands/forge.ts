@@ -5,6 +5,8 @@
 import type { Command } from 'commander';
 import { DEFAULT_FORGE_ROLES, DEFAULT_FORGE_SEED, FORGE_ROLES, writeForgedPack, type ForgeProgress, type ForgeRole } from '../../onnx/forge/index.js';
 import { expectInteger, expectOneOf, parseNumberOption } from '../../validate.js';
+import { writeStandinPack } from '../../models/standin-pack.js';
+import type { PackFile } from '../../models/packs.js';
 
 function parseSeed(text: string): number {
   return expectInteger('--seed', parseNumberOption('--seed', text), 0, 0xffffffff);
@@ -31,6 +33,7 @@ export function registerForge(modelsCommand: Command): Command {
     .description('write benchmark models with the real LivePortrait architectures and seeded random weights (not trained models)')
     .argument('<dir>', 'output directory (created if missing)')
     .option('--seed <n>', 'weight seed, an unsigned 32-bit integer (same seed, same bytes)', parseSeed, DEFAULT_FORGE_SEED)
+    .option('--real <dir>', 'copy real model files from DIR (hash-verified) for the roles that are not forged')
     .option('--roles <list>', `comma-separated roles (${FORGE_ROLES.join(', ')}); default ${DEFAULT_FORGE_ROLES.join(',')}`, parseForgeRoles)
     .addHelpText(
       'after',
@@ -38,7 +41,7 @@ export function registerForge(modelsCommand: Command): Command {
         "they carry the metadata liveportrait.standin=true and liveportrait.forged=true. Sizes: appearance 3 MB, motion 113 MB,\n" +
         'warping_spade 404 MB, warping 183 MB, spade_generator 222 MB.',
     )
-    .action(async (dir: string, opts: { seed: number; roles?: ForgeRole[] }) => {
+    .action(async (dir: string, opts: { seed: number; roles?: ForgeRole[]; real?: string }) => {
       const manifest = await writeForgedPack(dir, {
         seed: opts.seed,
         roles: opts.roles ?? DEFAULT_FORGE_ROLES,
@@ -47,6 +50,20 @@ export function registerForge(modelsCommand: Command): Command {
           if (line) process.stdout.write(`${line}\n`);
         },
       });
-      process.stdout.write(`forged models (seed ${opts.seed}) and forge.json written to ${dir} (${manifest.files.length} files listed)\n`);
+      // The roles forge does not build (stitching, retargeting, landmarks, detectors) come from the
+      // stand-in generator (or --real files), so the directory is a complete, runnable pack.
+      const keep: PackFile[] = manifest.files.map((f) => ({
+        role: f.role,
+        file: f.file,
+        sha256: f.sha256,
+        sizeBytes: f.sizeBytes,
+        licence: 'MIT (generated benchmark graph)',
+        urls: [],
+        defaultDownload: false,
+        origin: 'forged',
+        note: `real architecture, seeded random weights (seed ${f.seed}), ${f.parameterCount} parameters`,
+      }));
+      await writeStandinPack(dir, { keep, real: opts.real, name: 'forged', kind: 'forged' });
+      process.stdout.write(`forged models (seed ${opts.seed}), forge.json and pack.json written to ${dir} (${manifest.files.length} forged files; other roles are stand-ins)\n`);
     });
 }

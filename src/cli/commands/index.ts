@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import { registerModels } from './models.js';
+import { registerStandins } from './standins.js';
+import { registerForge } from './forge.js';
 
 /** Registers every subcommand. Each module adds one command (with its own --help) to the program. */
 export function registerCommands(program: Command): void {
-  registerModels(program);
+  const models = registerModels(program);
+  registerStandins(models);
+  registerForge(models);
 }

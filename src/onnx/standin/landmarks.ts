@@ -137,10 +137,15 @@ export function facemeshStandin(): StandinGraph {
   const coefficients = g.op('Concat', [openings(g, means, [LIP_OPENING]), shift(g, input, 256, 0.5, 1, 1, 0x0f0009)], { axis: attr.i(1) });
   const depth = ([u, v]: Point): number => -40 * Math.max(0, 1 - ((u - 0.5) ** 2 + (v - 0.5) ** 2) / 0.35);
   const points = landmarkGemm(g, coefficients, layout478(), at, depth);
-  exportAs(g, points, 'landmarks', [1, 1434]);
+  const landmarks = g.op('Reshape', [points, g.constInt64([1, 1, 1, 1434])]);
+  exportAs(g, landmarks, 'Identity', [1, 1, 1, 1434]);
+  // The real FaceLandmarker export also returns a face-presence score and a tongue-out flag.
+  const presence = g.op('Reshape', [g.op('ReduceMean', [input], { keepdims: attr.i(0) }), g.constInt64([1, 1, 1, 1])]);
+  exportAs(g, g.op('Sigmoid', [g.op('Mul', [presence, g.constFloat([20], [1])])]), 'Identity_1', [1, 1, 1, 1]);
+  exportAs(g, g.op('Mul', [presence, g.constFloat([0], [1])]), 'Identity_2', [1, 1, 1, 1]);
   return {
     graph: g,
     behaviour:
-      'landmarks = 478 points (x, y in pixels of the 256 crop, z a dome) of a schematic face with irises 468/473 and inner lips 13/14; the lip opening follows the mouth region, the face shifts ±1 px with the image.',
+      'Identity = 478 points (x, y in pixels of the 256 crop, z a dome) of a schematic face with irises 468/473 and inner lips 13/14; the lip opening follows the mouth region, the face shifts ±1 px with the image.',
   };
 }

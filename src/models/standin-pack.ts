@@ -1,0 +1,87 @@
+/**
+ * Writes a complete stand-in pack: every role as a small generated ONNX model (see src/onnx/standins.ts),
+ * optionally replaced by real files from another folder where their hashes verify.
+ */
+import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { STANDIN_ROLES, buildStandin, standinFileName } from '../onnx/standins.js';
+import { sha256Bytes, sha256File } from './hash.js';
+import { DEFAULT_PACK, PACK_FORMAT, PACK_MANIFEST_FILE, type PackFile, type PackManifest } from './packs.js';
+import { fileExists } from './pack-dir.js';
+import type { Role } from './contract.js';
+
+export interface StandinPackOptions {
+  /** A folder of real model files: each one whose sha256 matches the default pack replaces the stand-in. */
+  readonly real?: string;
+  readonly onFile?: (file: string, origin: 'standin' | 'real') => void;
+  /** Files already in the directory (e.g. forged models) that serve their roles instead of a stand-in. */
+  readonly keep?: readonly PackFile[];
+  /** Pack name and kind written to pack.json. */
+  readonly name?: string;
+  readonly kind?: PackManifest['kind'];
+}
+
+async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${path}.partial`;
+  await writeFile(tmp, bytes);
+  await rename(tmp, path);
+}
+
+async function realFilesIn(dir: string): Promise<Map<Role, PackFile>> {
+  const found = new Map<Role, PackFile>();
+  for (const entry of DEFAULT_PACK.files) {
+    if (found.has(entry.role)) continue;
+    const path = join(dir, entry.file);
+    if (!(await fileExists(path))) continue;
+    const hash = await sha256File(path);
+    if (hash === entry.sha256 || (entry.altSha256 ?? []).includes(hash)) found.set(entry.role, { ...entry, sha256: hash, origin: 'real' });
+  }
+  return found;
+}
+
+export async function writeStandinPack(dir: string, options: StandinPackOptions = {}): Promise<PackManifest> {
+  await mkdir(dir, { recursive: true });
+  const real = options.real ? await realFilesIn(options.real) : new Map<Role, PackFile>();
+  const files: PackFile[] = [...(options.keep ?? [])];
+  const kept = new Set(files.map((f) => f.role));
+  for (const role of STANDIN_ROLES) {
+    if (kept.has(role)) continue;
+    const realEntry = real.get(role);
+    if (realEntry && options.real) {
+      const target = join(dir, realEntry.file);
+      await copyFile(join(options.real, realEntry.file), `${target}.partial`);
+      await rename(`${target}.partial`, target);
+      files.push(realEntry);
+      options.onFile?.(realEntry.file, 'real');
+      continue;
+    }
+    const file = standinFileName(role);
+    const bytes = buildStandin(role);
+    await writeAtomic(join(dir, file), bytes);
+    files.push({
+      role,
+      file,
+      sha256: sha256Bytes(bytes),
+      sizeBytes: bytes.length,
+      licence: 'MIT (generated stand-in)',
+      urls: [],
+      defaultDownload: false,
+      origin: 'standin',
+      note: 'stand-in: generated graph with the real input/output contract, no trained weights',
+    });
+    options.onFile?.(file, 'standin');
+  }
+  const manifest: PackManifest = {
+    format: PACK_FORMAT,
+    name: options.name ?? 'standin',
+    kind: options.kind ?? 'standin',
+    description:
+      (options.kind === 'forged'
+        ? 'forged real-architecture models (random weights) for benchmarks, stand-ins for the other roles'
+        : 'stand-in models (generated, no trained weights) for offline tests') + (real.size ? `; real files for ${[...real.keys()].join(', ')}` : ''),
+    files,
+  };
+  await rm(join(dir, PACK_MANIFEST_FILE), { force: true });
+  await writeAtomic(join(dir, PACK_MANIFEST_FILE), new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+  return manifest;
+}
