@@ -42,6 +42,12 @@ async function realFilesIn(dir: string): Promise<Map<Role, PackFile>> {
 export async function writeStandinPack(dir: string, options: StandinPackOptions = {}): Promise<PackManifest> {
   await mkdir(dir, { recursive: true });
   const real = options.real ? await realFilesIn(options.real) : new Map<Role, PackFile>();
+  // The appearance features and the warping model are a pair: a trained feature volume means nothing to
+  // the stand-in warping (which reads the picture from its first channels), so a real F is only taken
+  // together with a real W+G.
+  const keptRoles = new Set((options.keep ?? []).map((f) => f.role));
+  const warpReal = real.has('warping_spade') || (real.has('warping') && real.has('spade_generator')) || keptRoles.has('warping_spade');
+  if (!warpReal) real.delete('appearance');
   const files: PackFile[] = [...(options.keep ?? [])];
   const kept = new Set(files.map((f) => f.role));
   for (const role of STANDIN_ROLES) {

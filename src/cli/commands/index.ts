@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import { registerModels } from './models.js';
 import { registerStandins } from './standins.js';
 import { registerForge } from './forge.js';
+import { registerAnimate } from './animate.js';
 
 /** Registers every subcommand. Each module adds one command (with its own --help) to the program. */
 export function registerCommands(program: Command): void {
   const models = registerModels(program);
   registerStandins(models);
   registerForge(models);
+  registerAnimate(program);
 }

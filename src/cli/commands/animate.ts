@@ -1,0 +1,214 @@
+/** `liveportrait animate` and `liveportrait template`: the main job and motion-template extraction. */
+import { Command, Option } from 'commander';
+import { ANIMATION_REGIONS, DEFAULTS, DETECTORS, DEVICES, DRIVING_OPTIONS, type AnimationRegion, type Device, type DetectorKind, type DrivingOption } from '../../settings.js';
+import { parseNumberOption, expectInteger } from '../../validate.js';
+import { packDirectory } from '../../models/paths.js';
+import { DRIVING_BOX_MODES, DRIVING_CROP_MODES, type AnimateOptionsInput, type DrivingBoxMode, type DrivingCropMode } from '../../pipeline/options.js';
+import { animateFile, createEngine, extractTemplate, type Engine } from '../../pipeline/run.js';
+import { defaultTemplatePath } from '../../io/paths.js';
+import { insightfaceLicenceNotice } from '../../face/scrfd.js';
+import { createProgress } from '../progress.js';
+
+const num = (name: string, min?: number, max?: number) => (text: string) => parseNumberOption(name, text, min, max);
+const int = (name: string, min = 0) => (text: string) => expectInteger(name, parseNumberOption(name, text), min);
+
+interface CommonOpts {
+  models?: string;
+  device: Device;
+  threads?: number;
+  det: DetectorKind;
+  faceIndex: number;
+  quiet?: boolean;
+}
+
+function addEngineOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--models <dir>', 'model pack directory (default: the downloaded pack in the per-user cache)'))
+    .addOption(new Option('--device <name>', 'execution provider').choices(DEVICES.filter((d) => d !== 'wasm')).default('cpu'))
+    .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads (0 = one per core)').argParser(int('--threads')))
+    .addOption(
+      new Option('--det <name>', 'face detector: yunet (MIT, default), insightface (SCRFD + 106 points, non-commercial), facemesh (MediaPipe)')
+        .choices(DETECTORS)
+        .default(DEFAULTS.detector.kind),
+    )
+    .addOption(new Option('--face-index <n>', 'which face to use when there are several, largest first').argParser(int('--face-index')).default(0))
+    .option('-q, --quiet', 'no progress output');
+}
+
+async function engineFor(opts: CommonOpts): Promise<Engine> {
+  if (opts.det === 'insightface') process.stderr.write(`${insightfaceLicenceNotice()}\n`);
+  return createEngine({
+    models: packDirectory({ models: opts.models }),
+    device: opts.device,
+    threads: opts.threads,
+    detector: opts.det,
+    onWarning: (m) => process.stderr.write(`${m}\n`),
+  });
+}
+
+interface AnimateOpts extends CommonOpts {
+  source?: string;
+  input?: string;
+  driving?: string;
+  output?: string;
+  relative: boolean;
+  region: AnimationRegion;
+  stitching: boolean;
+  eyeRetargeting?: boolean;
+  lipRetargeting?: boolean;
+  normalizeLip?: boolean;
+  drivingOption: DrivingOption;
+  multiplier: number;
+  smooth?: boolean;
+  crop: boolean;
+  scale: number;
+  vx: number;
+  vy: number;
+  cropDriving: DrivingCropMode;
+  drivingBox: DrivingBoxMode;
+  drivingScale: number;
+  drivingVy: number;
+  maxDim: number;
+  pasteback: boolean;
+  concat?: boolean;
+  frames?: number;
+  crf: number;
+  reference: string;
+}
+
+function toOptions(o: AnimateOpts): AnimateOptionsInput {
+  return {
+    motion: {
+      relative: o.relative,
+      region: o.region,
+      stitching: o.stitching,
+      eyeRetargeting: !!o.eyeRetargeting,
+      lipRetargeting: !!o.lipRetargeting,
+      normalizeLip: !!o.normalizeLip,
+      drivingOption: o.drivingOption,
+      multiplier: o.multiplier,
+      smooth: !!o.smooth,
+      reference: o.reference === 'auto' ? 'auto' : expectInteger('--reference', parseNumberOption('--reference', o.reference), 0),
+    },
+    crop: {
+      crop: o.crop,
+      scale: o.scale,
+      vx: o.vx,
+      vy: o.vy,
+      cropDriving: o.cropDriving,
+      drivingBox: o.drivingBox,
+      drivingScale: o.drivingScale,
+      drivingVy: o.drivingVy,
+      detector: o.det,
+      faceIndex: o.faceIndex,
+      maxDim: o.maxDim,
+    },
+    output: { pasteback: o.pasteback && o.crop, concat: !!o.concat, frames: o.frames, crf: o.crf },
+  };
+}
+
+export function registerAnimate(program: Command): void {
+  const animate = program
+    .command('animate')
+    .description('animate a source portrait with a driving video, webcam, image or motion template')
+    .option('-s, --source <image>', 'source portrait (jpg, png, webp…)')
+    .option('-i, --input <image>', 'alias of --source (the ailia demo\'s spelling)')
+    .option('-d, --driving <input>', "driving video, image, motion template (.json), or webcam: '0', 'webcam:N', /dev/videoN")
+    .option('-o, --output <path>', 'output: .mp4 (video drivers), .png/.jpg (image driver), or DIR/%04d.png for a lossless frame sequence (default: animations/{source}--{driving}.mp4)');
+  addEngineOptions(animate);
+  animate
+    .option('--no-relative', 'absolute driving motion instead of motion relative to the reference frame')
+    .addOption(new Option('--region <name>', 'which part the driver animates').choices(ANIMATION_REGIONS).default(DEFAULTS.motion.region))
+    .option('--no-stitching', 'do not apply the stitching MLP (also disables paste-back quality; the original requires stitching for paste-back)')
+    .option('--eye-retargeting', 'drive the eyes from the driver\'s eye-open ratio (needs landmark.onnx)')
+    .option('--lip-retargeting', 'drive the lips from the driver\'s lip-open ratio (needs landmark.onnx)')
+    .option('--normalize-lip', 'close an open source mouth before animating (needs landmark.onnx)')
+    .addOption(
+      new Option('--driving-option <name>', 'expression-friendly scales motion by the face-volume ratio so frame 0 reproduces the source; pose-friendly does not')
+        .choices(DRIVING_OPTIONS)
+        .default(DEFAULTS.motion.drivingOption),
+    )
+    .addOption(new Option('--multiplier <x>', 'scale the motion (1 = as driven)').argParser(num('--multiplier', 0, 10)).default(DEFAULTS.motion.multiplier))
+    .option('--smooth', 'one-euro smoothing of the driving motion (recommended for webcams)')
+    .option('--reference <n|auto>', 'driving frame used as the relative-motion reference', '0')
+    .option('--no-crop', 'resize the whole source image to 256 instead of cropping the face (disables paste-back)')
+    .addOption(new Option('--scale <x>', 'source crop size relative to the face').argParser(num('--scale', 1, 4)).default(DEFAULTS.crop.source.scale))
+    .addOption(new Option('--vx <x>', 'source crop horizontal shift, fraction of the crop side (the original ignores vx; here it is applied)').argParser(num('--vx', -0.5, 0.5)).default(0))
+    .addOption(new Option('--vy <x>', 'source crop vertical shift, fraction of the crop side (negative = up)').argParser(num('--vy', -0.5, 0.5)).default(DEFAULTS.crop.source.vy))
+    .addOption(new Option('--crop-driving <mode>', 'crop driving frames around the face: auto = non-square videos (as the original)').choices(DRIVING_CROP_MODES).default('auto'))
+    .addOption(new Option('--driving-box <mode>', 'driving crop box: averaged over the video (as the original) or per frame').choices(DRIVING_BOX_MODES).default('average'))
+    .addOption(new Option('--driving-scale <x>', 'driving crop size relative to the face').argParser(num('--driving-scale', 1, 4)).default(DEFAULTS.crop.driving.scale))
+    .addOption(new Option('--driving-vy <x>', 'driving crop vertical shift').argParser(num('--driving-vy', -0.5, 0.5)).default(DEFAULTS.crop.driving.vy))
+    .addOption(new Option('--max-dim <px>', 'limit of the source image\'s long side (the original\'s 1280)').argParser(int('--max-dim', 64)).default(DEFAULTS.source.maxDim))
+    .option('--no-pasteback', 'write the 512x512 face render instead of pasting it back into the source')
+    .option('--concat', 'also write {output}_concat.mp4: driving | source | result side by side')
+    .addOption(new Option('--frames <n>', 'animate at most N frames').argParser(int('--frames', 1)))
+    .addOption(new Option('--crf <n>', 'H.264 quality (0 best … 51 worst)').argParser(int('--crf', 0)).default(DEFAULTS.output.crf))
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  liveportrait animate -i portrait.jpg --driving talk.mp4 -o result.mp4\n' +
+        '  liveportrait animate -i portrait.jpg --driving 0 --smooth -o live.mp4      (webcam 0)\n' +
+        '  liveportrait animate -i portrait.jpg --driving smile.jpg -o smile.png       (image driving)\n' +
+        '  liveportrait animate -i portrait.jpg --driving motion.json -o out.mp4       (motion template)\n' +
+        'Output is H.264 yuv420p at the driving frame rate with the driving audio; it is written to a\n' +
+        'temporary file and renamed when complete, so an interrupted run leaves nothing at the target path.',
+    )
+    .action(async (o: AnimateOpts) => {
+      const source = o.source ?? o.input;
+      if (!source) throw new Error('missing --source (or -i/--input): the portrait to animate');
+      if (!o.driving) throw new Error('missing --driving: a video, image, motion template (.json) or webcam (0, webcam:N)');
+      const engine = await engineFor(o);
+      const bar = createProgress({ label: 'animate', unit: 'frames', quiet: o.quiet });
+      try {
+        const result = await animateFile(engine, {
+          source,
+          driving: o.driving,
+          output: o.output,
+          options: toOptions(o),
+          cleanupOnInterrupt: true,
+          onProgress: (done, total) => bar.update(done, total),
+          onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+        });
+        bar.stop();
+        process.stdout.write(
+          `wrote ${result.output} (${result.frames} frame${result.frames === 1 ? '' : 's'}${result.driverKind === 'image' ? '' : ` at ${+result.fps.toFixed(3)} fps${result.hasAudio ? ', with audio' : ''}`})\n` +
+            (result.concat ? `wrote ${result.concat}\n` : ''),
+        );
+      } finally {
+        bar.stop();
+        await engine.release();
+      }
+    });
+
+  const template = program
+    .command('template')
+    .description('extract the per-frame motion of a driving video into a motion template (JSON) — no pixels are kept')
+    .option('-d, --driving <video>', 'driving video (or webcam spec)')
+    .option('-o, --output <file>', 'template file (default: beside the video, same name, .json)');
+  addEngineOptions(template);
+  template
+    .addOption(new Option('--crop-driving <mode>', 'crop driving frames around the face').choices(DRIVING_CROP_MODES).default('auto'))
+    .addOption(new Option('--frames <n>', 'at most N frames').argParser(int('--frames', 1)))
+    .addHelpText('after', '\nReplay it with: liveportrait animate -i portrait.jpg --driving motion.json -o out.mp4')
+    .action(async (o: CommonOpts & { driving?: string; output?: string; cropDriving: DrivingCropMode; frames?: number }) => {
+      if (!o.driving) throw new Error('missing --driving: the video whose motion to extract');
+      const engine = await engineFor(o);
+      const bar = createProgress({ label: 'template', unit: 'frames', quiet: o.quiet });
+      try {
+        const output = o.output ?? defaultTemplatePath(o.driving);
+        const r = await extractTemplate(engine, {
+          driving: o.driving,
+          output,
+          options: { crop: { cropDriving: o.cropDriving, detector: o.det, faceIndex: o.faceIndex }, output: { frames: o.frames } },
+          cleanupOnInterrupt: true,
+          onProgress: (d, t) => bar.update(d, t),
+        });
+        bar.stop();
+        process.stdout.write(`wrote ${r.output} (${r.frames} frames at ${r.fps} fps)\n`);
+      } finally {
+        bar.stop();
+        await engine.release();
+      }
+    });
+}

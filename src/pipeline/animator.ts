@@ -1,0 +1,149 @@
+/**
+ * The per-frame step: driving motion → driving keypoints (relative motion, retargeting, stitching,
+ * lip normalisation, multiplier, as the original's Algorithm 1) → W+G render → paste-back.
+ * Isomorphic; one instance per (source, driving run). Nothing here grows with the number of frames.
+ */
+import type { RgbImage } from '../image/types.js';
+import { createRgbImage } from '../image/types.js';
+import { tensorToImage } from '../image/tensor.js';
+import { pasteBack } from '../image/blend.js';
+import { resizeBilinear } from '../image/resize.js';
+import type { MotionInfo } from '../math/keypoints.js';
+import { MotionComposer, applyDrivingMultiplier, NEUTRAL_LIP_EXPRESSION } from '../math/motion.js';
+import { applyDelta, applyStitching, eyeRetargetInput, lipRetargetInput, stitchingInput } from '../math/stitching.js';
+import { OneEuroFilter } from '../math/smoothing.js';
+import { mat3From } from '../math/rotation.js';
+import type { MotionOptions } from './options.js';
+import type { PortraitModels, PreparedSource } from './source.js';
+
+/** One driving frame's motion, with what the optional features need. */
+export interface DrivingSample {
+  readonly index: number;
+  readonly motion: MotionInfo;
+  /** Driving [left, right] eye-open ratios and lip-open ratio (retargeting). */
+  readonly eyeRatios?: readonly number[];
+  readonly lipRatio?: number;
+  /** The 256 driving input (for the side-by-side comparison). */
+  readonly crop256?: RgbImage;
+}
+
+export interface AnimatedFrame {
+  readonly index: number;
+  /** The 512×512 render. */
+  readonly render: RgbImage;
+  /** The render pasted back into the source image (when paste-back is on). */
+  readonly pasted?: RgbImage;
+  /** Driving keypoints handed to the generator. */
+  readonly drivingKeypoints: Float32Array;
+}
+
+export interface AnimatorOptions {
+  readonly motion: MotionOptions;
+  /** Driving is a single image (image-driven relative mode with the neutral-lip reference). */
+  readonly drivingIsImage?: boolean;
+  readonly pasteback?: boolean;
+}
+
+export class FrameAnimator {
+  private readonly composer: MotionComposer;
+  private readonly smoother?: { exp: OneEuroFilter; R: OneEuroFilter };
+  private readonly composed = new Float32Array(63);
+  private warnedRatios = false;
+  readonly warnings: string[] = [];
+
+  constructor(
+    readonly source: PreparedSource,
+    readonly models: PortraitModels,
+    readonly options: AnimatorOptions,
+  ) {
+    const m = options.motion;
+    this.composer = new MotionComposer(
+      { ...source.motion, xs: source.keypoints },
+      {
+        relative: m.relative,
+        region: m.region,
+        drivingOption: m.drivingOption,
+        drivingIsImage: options.drivingIsImage ?? false,
+        neutralExpression: NEUTRAL_LIP_EXPRESSION,
+      },
+    );
+    if (m.smooth) this.smoother = { exp: new OneEuroFilter(), R: new OneEuroFilter() };
+    if ((m.eyeRetargeting || m.lipRetargeting) && !source.eyeRatios) {
+      throw new Error('eye/lip retargeting needs the 203-point landmark model (landmark.onnx) for the source eye and lip ratios');
+    }
+  }
+
+  /** Makes `sample` the relative-motion reference (re-arms it; by default the first frame is used). */
+  setReference(sample: DrivingSample): void {
+    this.composer.setReference(this.smoothed(sample.motion, false));
+  }
+
+  get hasReference(): boolean {
+    return this.composer.hasReference;
+  }
+
+  private smoothed(motion: MotionInfo, update = true): MotionInfo {
+    if (!this.smoother || !update) return motion;
+    const exp = this.smoother.exp.filter(motion.exp);
+    const R = mat3From(this.smoother.R.filter(motion.R));
+    return { ...motion, exp, R };
+  }
+
+  /** Driving keypoints for one sample (Algorithm 1 of the original, multiplier last). */
+  async drivingKeypoints(sample: DrivingSample): Promise<Float32Array> {
+    const m = this.options.motion;
+    const src = this.source;
+    const xs = src.keypoints;
+    const motion = this.smoothed(sample.motion);
+    let xd: Float32Array;
+    if (m.eyeRetargeting || m.lipRetargeting) {
+      const haveRatios = sample.eyeRatios && sample.lipRatio !== undefined;
+      if (!haveRatios && !this.warnedRatios) {
+        this.warnings.push('the driver has no eye/lip ratios (no landmark model or a template without them): retargeting skipped');
+        this.warnedRatios = true;
+      }
+      xd = m.relative ? new Float32Array(xs) : this.composer.compose(motion, this.composed).slice();
+      if (haveRatios && m.eyeRetargeting) {
+        const delta = await this.models.stitching.retargetEye(eyeRetargetInput(xs, src.eyeRatios![0], src.eyeRatios![1], sample.eyeRatios![0]));
+        xd = applyDelta(xd, delta);
+      }
+      if (haveRatios && m.lipRetargeting) {
+        const delta = await this.models.stitching.retargetLip(lipRetargetInput(xs, src.lipRatio!, sample.lipRatio!));
+        xd = applyDelta(xd, delta);
+      }
+    } else {
+      xd = this.composer.compose(motion, this.composed).slice();
+    }
+    if (m.stitching) {
+      const delta = await this.models.stitching.stitch(stitchingInput(xs, xd));
+      xd = applyStitching(xd, delta);
+    }
+    if (src.lipNormalizeDelta) xd = applyDelta(xd, src.lipNormalizeDelta);
+    return applyDrivingMultiplier(xs, xd, m.multiplier);
+  }
+
+  /** Renders keypoints that were already composed (editing, templates of keypoints). */
+  async renderKeypoints(index: number, drivingKeypoints: Float32Array): Promise<AnimatedFrame> {
+    const out = await this.models.warp.render(this.source.feature, this.source.keypoints, drivingKeypoints);
+    const render = tensorToImage(out, 512, 512);
+    const pasted =
+      (this.options.pasteback ?? true) && this.source.pasteBack ? pasteBack(this.source.image, render, this.source.pasteBack) : undefined;
+    return { index, render, pasted, drivingKeypoints };
+  }
+
+  async animate(sample: DrivingSample): Promise<AnimatedFrame> {
+    return this.renderKeypoints(sample.index, await this.drivingKeypoints(sample));
+  }
+}
+
+/** The side-by-side comparison frame: driving input | source input | render, each 512×512. */
+export function concatFrame(driving256: RgbImage | undefined, source256: RgbImage, render: RgbImage): RgbImage {
+  const tiles = [driving256 ? resizeBilinear(driving256, 512, 512) : createRgbImage(512, 512), resizeBilinear(source256, 512, 512), render];
+  const out = createRgbImage(1536, 512);
+  for (let y = 0; y < 512; y++) {
+    for (let t = 0; t < 3; t++) {
+      out.data.set(tiles[t].data.subarray(y * 512 * 3, (y + 1) * 512 * 3), (y * 1536 + t * 512) * 3);
+    }
+  }
+  return out;
+}

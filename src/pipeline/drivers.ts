@@ -1,0 +1,203 @@
+/**
+ * Drivers: every kind of driving input (video file, webcam, single image, motion template) behind one
+ * async-iterable interface of per-frame motion. Frames are decoded, cropped and reduced to motion one
+ * at a time; nothing holds the video.
+ */
+import { basename, extname } from 'node:path';
+import type { RgbImage } from '../image/types.js';
+import { FaceCropper, wholeFrameInput } from '../face/cropper.js';
+import { DrivingFaceTracker, cropDrivingFrame, averageBoxes, type TrackedFace } from '../face/tracker.js';
+import { NoFaceError, type Box } from '../face/types.js';
+import { eyeCloseRatios, lipCloseRatio } from '../math/ratios.js';
+import type { MotionInfo } from '../math/keypoints.js';
+import { openVideoReader } from '../io/video-reader.js';
+import { isWebcamSpec, readWebcamFrames } from '../io/webcam.js';
+import { readImage } from '../io/image-file.js';
+import { readTemplate } from '../io/template.js';
+import { probeMedia } from '../io/probe.js';
+import { DEFAULTS } from '../settings.js';
+import type { DrivingSample } from './animator.js';
+import { extractMotion, type PortraitModels } from './source.js';
+import type { CropOptions } from './options.js';
+
+export type DriverKind = 'video' | 'webcam' | 'image' | 'template';
+
+export interface Driver {
+  readonly kind: DriverKind;
+  /** Path or spec, for messages and output names. */
+  readonly label: string;
+  readonly fps: number;
+  /** Exact rational frame rate for the writer (e.g. '30000/1001'). */
+  readonly fpsText: string;
+  /** Frames the driver will yield, when known. */
+  readonly frameCount?: number;
+  /** File whose audio belongs with the result. */
+  readonly audioPath?: string;
+  samples(signal?: AbortSignal): AsyncIterable<DrivingSample>;
+}
+
+export interface DriverContext {
+  readonly models: Pick<PortraitModels, 'motion'>;
+  readonly cropper: FaceCropper;
+  readonly crop: CropOptions;
+  /** Compute eye/lip ratios per frame (retargeting, templates). */
+  readonly needRatios: boolean;
+  readonly maxFrames?: number;
+}
+
+export class DrivingInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DrivingInputError';
+  }
+}
+
+function ratiosOf(tracked: TrackedFace | undefined): { eyeRatios?: number[]; lipRatio?: number } {
+  const lmk = tracked?.landmarks203;
+  if (!lmk) return {};
+  return { eyeRatios: eyeCloseRatios(lmk), lipRatio: lipCloseRatio(lmk) };
+}
+
+/** Turns frames into samples: face tracking, driving crop, M. Shared by the video, webcam and image drivers. */
+class FrameMotion {
+  private readonly tracker: DrivingFaceTracker;
+  private lastBox: Box | undefined;
+
+  constructor(
+    private readonly ctx: DriverContext,
+    private readonly label: string,
+    private readonly cropFrames: boolean,
+    private readonly fixedBox: Box | undefined,
+  ) {
+    this.tracker = new DrivingFaceTracker(ctx.cropper, {
+      scale: ctx.crop.drivingScale,
+      vx: ctx.crop.drivingVx,
+      vy: ctx.crop.drivingVy,
+      faceIndex: ctx.crop.faceIndex,
+    });
+  }
+
+  async sample(index: number, image: RgbImage, isStill: boolean): Promise<DrivingSample> {
+    // Frame 0 is always checked for a face (as the original); later frames are tracked only when the
+    // crop or the ratios need landmarks.
+    let tracked: TrackedFace | undefined;
+    if (index === 0 || (this.cropFrames && !this.fixedBox) || this.ctx.needRatios) {
+      tracked = await this.tracker.track(image);
+      if (!tracked && index === 0) throw new NoFaceError(this.label, isStill ? undefined : 0);
+    }
+    if (tracked) this.lastBox = tracked.box;
+    let input256: RgbImage;
+    if (this.cropFrames) {
+      const box = this.fixedBox ?? this.lastBox;
+      input256 = box ? cropDrivingFrame(image, box).crop256 : wholeFrameInput(image);
+    } else {
+      input256 = wholeFrameInput(image);
+    }
+    const motion: MotionInfo = await extractMotion(this.ctx.models, input256);
+    return { index, motion, crop256: input256, ...ratiosOf(tracked) };
+  }
+}
+
+function shouldCrop(mode: CropOptions['cropDriving'], width: number, height: number): boolean {
+  return mode === 'on' || (mode === 'auto' && width !== height);
+}
+
+export async function videoDriver(path: string, ctx: DriverContext): Promise<Driver> {
+  const reader = await openVideoReader(path, { maxFrames: ctx.maxFrames });
+  if (reader.info.isImage) throw new DrivingInputError(`${path} is an image: use it as a driving image`);
+  const label = basename(path);
+  const crop = shouldCrop(ctx.crop.cropDriving, reader.width, reader.height);
+  return {
+    kind: 'video',
+    label: path,
+    fps: reader.fps,
+    fpsText: reader.fpsRational,
+    frameCount: reader.expectedFrames,
+    audioPath: reader.info.hasAudio ? path : undefined,
+    async *samples(signal) {
+      let fixedBox: Box | undefined;
+      if (crop && ctx.crop.drivingBox === 'average') {
+        // The original averages the per-frame crop boxes over the whole video: a landmark-only pass first.
+        const tracker = new DrivingFaceTracker(ctx.cropper, { scale: ctx.crop.drivingScale, vx: ctx.crop.drivingVx, vy: ctx.crop.drivingVy, faceIndex: ctx.crop.faceIndex });
+        const boxes: Box[] = [];
+        for await (const frame of reader.frames(signal)) {
+          const t = await tracker.track(frame.image);
+          if (!t && frame.index === 0) throw new NoFaceError(label, 0);
+          if (t) boxes.push(t.box);
+        }
+        fixedBox = averageBoxes(boxes);
+      }
+      const fm = new FrameMotion(ctx, label, crop, fixedBox);
+      for await (const frame of reader.frames(signal)) yield await fm.sample(frame.index, frame.image, false);
+    },
+  };
+}
+
+export function webcamDriver(spec: string, ctx: DriverContext): Driver {
+  const fps = DEFAULTS.webcam.fps;
+  return {
+    kind: 'webcam',
+    label: `webcam ${spec}`,
+    fps,
+    fpsText: String(fps),
+    frameCount: ctx.maxFrames,
+    async *samples(signal) {
+      const fm = new FrameMotion(ctx, `webcam ${spec}`, ctx.crop.cropDriving !== 'off', undefined);
+      let i = 0;
+      for await (const frame of readWebcamFrames(spec, { maxFrames: ctx.maxFrames, signal })) {
+        yield await fm.sample(i++, frame.image, false);
+      }
+    },
+  };
+}
+
+export async function imageDriver(path: string, ctx: DriverContext): Promise<Driver> {
+  const image = await readImage(path);
+  const fps = DEFAULTS.output.fallbackFps;
+  return {
+    kind: 'image',
+    label: path,
+    fps,
+    fpsText: String(fps),
+    frameCount: 1,
+    async *samples() {
+      const fm = new FrameMotion(ctx, basename(path), shouldCrop(ctx.crop.cropDriving, image.width, image.height), undefined);
+      yield await fm.sample(0, image, true);
+    },
+  };
+}
+
+const IDENTITY_KP = new Float32Array(63);
+
+export async function templateDriver(path: string, maxFrames?: number): Promise<Driver> {
+  const template = await readTemplate(path);
+  const n = Math.min(template.frames.length, maxFrames ?? Infinity);
+  if (n === 0) throw new DrivingInputError(`template ${path} has no frames`);
+  return {
+    kind: 'template',
+    label: path,
+    fps: template.fps,
+    fpsText: String(template.fps),
+    frameCount: n,
+    async *samples() {
+      for (let i = 0; i < n; i++) {
+        const f = template.frames[i];
+        const motion: MotionInfo = { pitch: f.pitch ?? 0, yaw: f.yaw ?? 0, roll: f.roll ?? 0, R: f.R, exp: f.exp, scale: f.scale, t: f.t, kp: f.kp ?? IDENTITY_KP };
+        const eyes = template.eyeRatios?.[i];
+        const lip = template.lipRatios?.[i];
+        yield { index: i, motion, eyeRatios: eyes ? [...eyes] : undefined, lipRatio: lip };
+      }
+    },
+  };
+}
+
+export const TEMPLATE_EXTENSIONS = ['.json'];
+
+/** Picks the driver for a driving argument: webcam spec, template (.json), image or video. */
+export async function openDriver(driving: string, ctx: DriverContext): Promise<Driver> {
+  if (isWebcamSpec(driving)) return webcamDriver(driving, ctx);
+  if (TEMPLATE_EXTENSIONS.includes(extname(driving).toLowerCase())) return templateDriver(driving, ctx.maxFrames);
+  const info = await probeMedia(driving);
+  if (info.isImage) return imageDriver(driving, ctx);
+  return videoDriver(driving, ctx);
+}

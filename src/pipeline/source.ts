@@ -1,0 +1,130 @@
+/**
+ * Per-source work, done once and cached: crop, appearance feature volume, source motion and keypoints,
+ * eye/lip ratios, the lip-normalisation delta and the paste-back plan. Isomorphic (no Node imports).
+ */
+import type { RgbImage } from '../image/types.js';
+import type { Tensor } from '../runtime/onnx.js';
+import type { AppearanceExtractor, MotionExtractor, StitchingModels, WarpGenerator } from '../models/wrappers.js';
+import type { FaceCropper, SourceCrop } from '../face/cropper.js';
+import { wholeFrameInput } from '../face/cropper.js';
+import { resizeToLimit } from '../image/resize.js';
+import { imageToTensor } from '../image/tensor.js';
+import { createPasteBackMask } from '../image/mask.js';
+import { preparePasteBack, type PasteBackPlan } from '../image/blend.js';
+import type { GrayImage } from '../image/gray.js';
+import { motionFromModelOutputs, transformKeypoints, type MotionInfo } from '../math/keypoints.js';
+import { eyeCloseRatios, lipCloseRatio } from '../math/ratios.js';
+import { lipRetargetInput } from '../math/stitching.js';
+import { DEFAULTS } from '../settings.js';
+import type { CropOptions } from './options.js';
+
+/** The LivePortrait models the frame pipeline runs (the face models live in the cropper). */
+export interface PortraitModels {
+  readonly appearance: AppearanceExtractor;
+  readonly motion: MotionExtractor;
+  readonly warp: WarpGenerator;
+  readonly stitching: StitchingModels;
+}
+
+export interface PreparedSource {
+  /** The source image after the long-side limit (the paste-back canvas). */
+  readonly image: RgbImage;
+  /** Face crop and transforms; undefined when cropping is off. */
+  readonly crop?: SourceCrop;
+  /** The 256×256 F/M input. */
+  readonly input256: RgbImage;
+  /** Appearance feature volume 1×32×16×64×64. */
+  readonly feature: Tensor;
+  readonly motion: MotionInfo;
+  /** Source keypoints x_s (21×3). */
+  readonly keypoints: Float32Array;
+  /** Source eye-open ratios [left, right] and lip-open ratio (need the 203-point landmark model). */
+  readonly eyeRatios?: readonly [number, number];
+  readonly lipRatio?: number;
+  /** Delta that closes an open source mouth (normalise-lip), when applicable. */
+  readonly lipNormalizeDelta?: Float32Array;
+  readonly pasteBack?: PasteBackPlan;
+  readonly warnings: readonly string[];
+}
+
+export interface PrepareSourceOptions {
+  readonly crop: CropOptions;
+  readonly normalizeLip?: boolean;
+  readonly pasteback?: boolean;
+  /** Custom paste-back mask (default: the generated LivePortrait mask template). */
+  readonly mask?: GrayImage;
+  /** File name for messages ("no face found in NAME"). */
+  readonly label?: string;
+  readonly frame?: number;
+}
+
+/** The model-input tensor of a 256 image (NCHW, [0, 1]). */
+export function modelInput(image256: RgbImage): Float32Array {
+  return imageToTensor(image256);
+}
+
+export async function extractMotion(models: Pick<PortraitModels, 'motion'>, image256: RgbImage): Promise<MotionInfo> {
+  return motionFromModelOutputs(await models.motion.extract(modelInput(image256)));
+}
+
+let defaultMask: GrayImage | undefined;
+
+export async function prepareSource(
+  image: RgbImage,
+  models: PortraitModels,
+  cropper: FaceCropper | undefined,
+  options: PrepareSourceOptions,
+): Promise<PreparedSource> {
+  const limited = resizeToLimit(image, options.crop.maxDim, DEFAULTS.source.division);
+  const warnings: string[] = [];
+  let crop: SourceCrop | undefined;
+  let input256: RgbImage;
+  if (options.crop.crop) {
+    if (!cropper) throw new Error('cropping the source needs a face detector');
+    crop = await cropper.cropSource(limited, {
+      scale: options.crop.scale,
+      vx: options.crop.vx,
+      vy: options.crop.vy,
+      faceIndex: options.crop.faceIndex,
+      label: options.label,
+      frame: options.frame,
+    });
+    warnings.push(...crop.warnings);
+    input256 = crop.crop256;
+  } else {
+    input256 = wholeFrameInput(limited);
+  }
+  const tensor = modelInput(input256);
+  const feature = await models.appearance.extract(tensor);
+  const motion = motionFromModelOutputs(await models.motion.extract(tensor));
+  const keypoints = transformKeypoints(motion);
+  const lmk = crop?.landmarks203;
+  const eyeRatios = lmk ? eyeCloseRatios(lmk) : undefined;
+  const lipRatio = lmk ? lipCloseRatio(lmk) : undefined;
+  let lipNormalizeDelta: Float32Array | undefined;
+  if (options.normalizeLip) {
+    if (lipRatio === undefined) {
+      warnings.push('normalise-lip needs the 203-point landmark model: skipped');
+    } else if (lipRatio >= DEFAULTS.motion.normalizeLipThreshold) {
+      lipNormalizeDelta = await models.stitching.retargetLip(lipRetargetInput(keypoints, lipRatio, 0));
+    }
+  }
+  let pasteBack: PasteBackPlan | undefined;
+  if ((options.pasteback ?? true) && crop) {
+    const mask = options.mask ?? (defaultMask ??= createPasteBackMask(512));
+    pasteBack = preparePasteBack(mask, crop.M_c2o, limited.width, limited.height);
+  }
+  return {
+    image: limited,
+    crop,
+    input256,
+    feature,
+    motion,
+    keypoints,
+    eyeRatios: eyeRatios ? [eyeRatios[0], eyeRatios[1]] : undefined,
+    lipRatio,
+    lipNormalizeDelta,
+    pasteBack,
+    warnings,
+  };
+}
