@@ -112,7 +112,7 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
   if (isImageRun && !IMAGE_EXTS.has(outExt)) {
     throw new SourceInputError(`driving with a single image writes an image: expected -o to end in .png, .jpg or .webp but received '${output}'`);
   }
-  if (!isImageRun && IMAGE_EXTS.has(outExt)) {
+  if (!isImageRun && IMAGE_EXTS.has(outExt) && !isFrameSequencePattern(output)) {
     throw new SourceInputError(`a ${driver.kind} driver writes a video or a frame sequence: use an .mp4 output or DIR/%04d.png, not '${output}'`);
   }
   await mkdir(dirname(output) || '.', { recursive: true });

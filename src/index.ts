@@ -1,0 +1,56 @@
+/**
+ * LivePortrait for TypeScript — the library API.
+ *
+ *   const engine = await createEngine({ models: packDirectory() });
+ *   await animateFile(engine, { source: 'portrait.jpg', driving: 'driving.mp4', output: 'out.mp4' });
+ *
+ * For frame-level control: `prepareSource` once per portrait, then a `FrameAnimator` per driving run.
+ */
+export { DEFAULTS, ANIMATION_REGIONS, DRIVING_OPTIONS, DEVICES, DETECTORS } from './settings.js';
+export type { AnimationRegion, DrivingOption, Device, DetectorKind, CropSettings } from './settings.js';
+export { OptionError } from './validate.js';
+export type { RgbImage, GrayFloatImage } from './image/types.js';
+export { createRgbImage } from './image/types.js';
+
+// The frame pipeline.
+export { resolveAnimateOptions, DEFAULT_ANIMATE_OPTIONS } from './pipeline/options.js';
+export type { AnimateOptions, AnimateOptionsInput, MotionOptions, CropOptions, OutputOptions } from './pipeline/options.js';
+export { prepareSource, extractMotion } from './pipeline/source.js';
+export type { PreparedSource, PortraitModels, PrepareSourceOptions } from './pipeline/source.js';
+export { FrameAnimator, concatFrame } from './pipeline/animator.js';
+export type { DrivingSample, AnimatedFrame, AnimatorOptions } from './pipeline/animator.js';
+export { openDriver, videoDriver, webcamDriver, imageDriver, templateDriver } from './pipeline/drivers.js';
+export type { Driver, DriverKind, DriverContext } from './pipeline/drivers.js';
+export { createEngine, animateFile, extractTemplate, prepareSourceFile } from './pipeline/run.js';
+export type { Engine, EngineOptions, AnimateFileRequest, AnimateFileResult, ExtractTemplateRequest } from './pipeline/run.js';
+
+// Models and packs.
+export { ROLES, CONTRACTS, checkSignature } from './models/contract.js';
+export type { Role, RoleContract, TensorSpec } from './models/contract.js';
+export { DEFAULT_PACK, BUILTIN_PACKS } from './models/packs.js';
+export type { PackManifest, PackFile } from './models/packs.js';
+export { packDirectory, liveportraitHome } from './models/paths.js';
+export { openPackDirectory, MissingModelsError } from './models/pack-dir.js';
+export { verifyPack, formatVerifyTable } from './models/verify.js';
+export { downloadFile, DownloadError } from './models/download.js';
+export { loadModel, ModelLoadError, ModelSignatureError } from './models/session.js';
+export { loadModelSet, standinWarning } from './models/model-set.js';
+export type { ModelSet } from './models/model-set.js';
+export { writeStandinPack } from './models/standin-pack.js';
+export { buildStandin, standinFileName, STANDIN_ROLES } from './onnx/standins.js';
+export { rewriteGridSample5D, listGridSampleNodes } from './onnx/rewrite/gridsample5d.js';
+export { setOrt, createSession, availableDevices, DeviceUnavailableError } from './runtime/onnx.js';
+
+// Faces.
+export { FaceCropper, wholeFrameInput } from './face/cropper.js';
+export { DrivingFaceTracker } from './face/tracker.js';
+export { NoFaceError } from './face/types.js';
+export type { Face, FaceDetector } from './face/types.js';
+
+// Files.
+export { readImage, writeImage, ImageReadError } from './io/image-file.js';
+export { readTemplate, writeTemplate } from './io/template.js';
+export type { MotionTemplate, TemplateFrame } from './io/template.js';
+
+// The pure math.
+export * from './math/index.js';
