@@ -39,6 +39,29 @@ const DETECTOR_ROLES: Record<DetectorKind, Role[]> = {
   facemesh: ['detector_yunet', 'facemesh'],
 };
 
+/** Loads only the face models of a pack (detector and landmarks) for the chosen detector. */
+export async function loadFaceModels(dir: string, options: ModelSetOptions = {}): Promise<FaceModels & { release(): Promise<void> }> {
+  const pack = await openPackDirectory(dir);
+  const kind = options.detector ?? 'yunet';
+  await assertRequiredPresent(pack, DETECTOR_ROLES[kind], false);
+  const get = async (role: Role) => {
+    const found = await resolveRole(pack, role);
+    return found ? loadModel(role, found.path, options) : undefined;
+  };
+  const models = {
+    detector: await get(DETECTOR_ROLES[kind][0]),
+    landmark203: await get('landmark203'),
+    landmark106: kind === 'insightface' ? await get('landmark106') : undefined,
+    facemesh: kind === 'facemesh' ? await get('facemesh') : undefined,
+  };
+  return {
+    ...models,
+    async release() {
+      await Promise.all(Object.values(models).map((m) => m?.session.release?.()));
+    },
+  };
+}
+
 export async function loadModelSet(dir: string, options: ModelSetOptions = {}): Promise<ModelSet> {
   const pack = await openPackDirectory(dir);
   const detectorKind = options.detector ?? 'yunet';

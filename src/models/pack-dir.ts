@@ -70,9 +70,9 @@ export class MissingModelsError extends Error {
 }
 
 /** Throws MissingModelsError naming every required file that is absent. */
-export async function assertRequiredPresent(pack: PackDirectory, extraRoles: readonly Role[] = []): Promise<void> {
+export async function assertRequiredPresent(pack: PackDirectory, extraRoles: readonly Role[] = [], animation = true): Promise<void> {
   const missing: PackFile[] = [];
-  const groups: (readonly Role[][])[] = [...REQUIRED_ROLE_GROUPS.map((g) => [...g]), ...extraRoles.map((r) => [[r]])];
+  const groups: (readonly Role[][])[] = [...(animation ? REQUIRED_ROLE_GROUPS.map((g) => [...g]) : []), ...extraRoles.map((r) => [[r]])];
   for (const alternatives of groups) {
     let satisfied = false;
     for (const roles of alternatives) {
