@@ -6,3 +6,4 @@ export * from './hull.js';
 export * from './stitching.js';
 export * from './ratios.js';
 export * from './smoothing.js';
+export * from './editing.js';
