@@ -17,7 +17,7 @@ import { loadModelSet, standinWarning, type ModelSet } from '../models/model-set
 import type { SessionOptions } from '../runtime/onnx.js';
 import { resolveAnimateOptions, type AnimateOptions, type AnimateOptionsInput } from './options.js';
 import { prepareSource, type PreparedSource } from './source.js';
-import { FrameAnimator, concatFrame } from './animator.js';
+import { FrameAnimator, concatFrame, type DrivingSample } from './animator.js';
 import { openDriver, type Driver } from './drivers.js';
 
 export interface Engine {
@@ -137,11 +137,9 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
     const concatPath = options.output.concat && !isFrameSequencePattern(output) ? concatPathFor(output) : undefined;
     if (concatPath) sinks.push(await openFrameSink(concatPath, { width: 1536, height: 512, fps: driver.fpsText, crf: options.output.crf, audioFrom: driver.audioPath }));
     let frames = 0;
-    const reference = options.motion.reference;
+    const reference = await findReference(driver, options.motion.reference, request.signal);
+    if (reference) animator.setReference(reference);
     for await (const sample of driver.samples(request.signal)) {
-      if (typeof reference === 'number' && reference > 0 && !animator.hasReference) {
-        throw new SourceInputError('--reference N > 0 needs a motion pre-pass, which this driver does not support yet; use --reference 0');
-      }
       const frame = await animator.animate(sample);
       await main.write(frame.pasted ?? frame.render);
       if (concatPath) await sinks[1].write(concatFrame(sample.crop256, source.input256, frame.render));
@@ -159,6 +157,42 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
   } finally {
     unregister();
   }
+}
+
+/** L2 norm of an expression (21×3): how far a frame is from a neutral face. */
+export function expressionMagnitude(exp: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < exp.length; i++) sum += exp[i] * exp[i];
+  return Math.sqrt(sum);
+}
+
+/**
+ * The relative-motion reference: frame 0 by default (the driver's first sample, no extra work);
+ * frame N or the most neutral frame ('auto': smallest expression magnitude) through a motion-only
+ * pre-pass over the driver — one sample is held, never the frames.
+ */
+export async function findReference(driver: Driver, reference: number | 'auto', signal?: AbortSignal): Promise<DrivingSample | undefined> {
+  if (reference === 0) return undefined;
+  if (driver.kind === 'webcam') throw new SourceInputError(`--reference ${reference} needs the whole driver in advance; a webcam starts from its first frame (use --reference 0)`);
+  let best: DrivingSample | undefined;
+  let bestMagnitude = Infinity;
+  let count = 0;
+  for await (const sample of driver.samples(signal)) {
+    count++;
+    if (typeof reference === 'number') {
+      if (sample.index === reference) return sample;
+      continue;
+    }
+    const magnitude = expressionMagnitude(sample.motion.exp);
+    if (magnitude < bestMagnitude) {
+      bestMagnitude = magnitude;
+      best = sample;
+    }
+  }
+  if (typeof reference === 'number') {
+    throw new SourceInputError(`--reference ${reference} is beyond the driver's ${count} frames (${driver.label})`);
+  }
+  return best;
 }
 
 export interface ExtractTemplateRequest {
