@@ -19,6 +19,7 @@ import { resolveAnimateOptions, type AnimateOptions, type AnimateOptionsInput } 
 import { prepareSource, type PreparedSource } from './source.js';
 import { FrameAnimator, concatFrame, type DrivingSample } from './animator.js';
 import { openDriver, type Driver } from './drivers.js';
+import { expressionMagnitude } from '../math/editing.js';
 
 export interface Engine {
   readonly models: ModelSet;
@@ -157,13 +158,6 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
   } finally {
     unregister();
   }
-}
-
-/** L2 norm of an expression (21×3): how far a frame is from a neutral face. */
-export function expressionMagnitude(exp: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < exp.length; i++) sum += exp[i] * exp[i];
-  return Math.sqrt(sum);
 }
 
 /**
