@@ -12,7 +12,7 @@ import { createProgress } from '../progress.js';
 const num = (name: string, min?: number, max?: number) => (text: string) => parseNumberOption(name, text, min, max);
 const int = (name: string, min = 0) => (text: string) => expectInteger(name, parseNumberOption(name, text), min);
 
-interface CommonOpts {
+export interface CommonOpts {
   models?: string;
   device: Device;
   threads?: number;
@@ -21,7 +21,7 @@ interface CommonOpts {
   quiet?: boolean;
 }
 
-function addEngineOptions(cmd: Command): Command {
+export function addEngineOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--models <dir>', 'model pack directory (default: the downloaded pack in the per-user cache)'))
     .addOption(new Option('--device <name>', 'execution provider').choices(DEVICES.filter((d) => d !== 'wasm')).default('cpu'))
@@ -35,7 +35,7 @@ function addEngineOptions(cmd: Command): Command {
     .option('-q, --quiet', 'no progress output');
 }
 
-async function engineFor(opts: CommonOpts): Promise<Engine> {
+export async function engineFor(opts: CommonOpts): Promise<Engine> {
   if (opts.det === 'insightface') process.stderr.write(`${insightfaceLicenceNotice()}\n`);
   return createEngine({
     models: packDirectory({ models: opts.models }),

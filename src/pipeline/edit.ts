@@ -1,0 +1,196 @@
+/**
+ * Expression editing of one portrait: slider-style controls (and optionally parts of another face)
+ * → edited motion → eye/lip retargeting targets through the retargeting MLPs → stitching → render →
+ * paste-back. `editKeypoints` is the isomorphic core (what the generator is handed); `editFile` is
+ * the Node entry point writing an image, or a clip that moves from the neutral face to the edit.
+ */
+import { basename, dirname, extname } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import type { MotionInfo } from '../math/keypoints.js';
+import { transformKeypoints } from '../math/keypoints.js';
+import {
+  applyEdit,
+  copyExpressionFrom,
+  interpolateControls,
+  validateEditControls,
+  DEFAULT_EDIT_VARIANT,
+  type CopyParts,
+  type EditControls,
+  type EditVariant,
+} from '../math/editing.js';
+import { applyDelta, applyStitching, eyeRetargetInput, lipRetargetInput, stitchingInput } from '../math/stitching.js';
+import { expectInteger, OptionError } from '../validate.js';
+import { readImage, writeImage } from '../io/image-file.js';
+import { probeMedia } from '../io/probe.js';
+import { openFrameSink, type FrameSink } from '../io/frame-sink.js';
+import { onInterrupt } from '../io/interrupt.js';
+import { DEFAULTS } from '../settings.js';
+import { resolveAnimateOptions, type CropOptions } from './options.js';
+import { prepareSource, type PortraitModels, type PreparedSource } from './source.js';
+import { FrameAnimator } from './animator.js';
+import type { Engine } from './run.js';
+
+/** Another face whose expression / rotation the edit moves toward (ComfyUI's "sample"). */
+export interface EditSample {
+  readonly motion: MotionInfo;
+  readonly parts: CopyParts;
+  /** 0 keeps the source, 1 copies (−0.2 … 1.2). */
+  readonly ratio: number;
+}
+
+export interface EditOptions {
+  /** Default 'comfyui'. */
+  readonly variant?: EditVariant;
+  /** Apply the stitching MLP (default true). */
+  readonly stitching?: boolean;
+  readonly from?: EditSample;
+}
+
+/** The source's mean eye-open ratio and lip-open ratio: what "no retargeting change" means. */
+function sourceRatios(source: PreparedSource): { eyesOpen?: number; lipOpen?: number } {
+  return {
+    eyesOpen: source.eyeRatios ? (source.eyeRatios[0] + source.eyeRatios[1]) / 2 : undefined,
+    lipOpen: source.lipRatio,
+  };
+}
+
+/**
+ * The keypoints an edit hands to the generator: source motion (moved toward `from` when given) →
+ * controls (applyEdit, official composition, so zero controls give x_s) → eye / lip retargeting with
+ * the user's target ratio as c_d → stitching.
+ */
+export async function editKeypoints(
+  source: PreparedSource,
+  models: Pick<PortraitModels, 'stitching'>,
+  controls: EditControls,
+  options: EditOptions = {},
+): Promise<Float32Array> {
+  const variant = options.variant ?? DEFAULT_EDIT_VARIANT;
+  validateEditControls(controls, variant);
+  const base = options.from ? copyExpressionFrom(source.motion, options.from.motion, options.from.parts, options.from.ratio) : source.motion;
+  const xs = source.keypoints;
+  let xd = transformKeypoints(applyEdit(base, controls, variant).motion);
+  if (controls.eyesOpen !== undefined || controls.lipOpen !== undefined) {
+    if (!source.eyeRatios || source.lipRatio === undefined) {
+      throw new OptionError(
+        controls.eyesOpen !== undefined ? 'eyesOpen' : 'lipOpen',
+        'eyes-open / lip-open targets need the 203-point landmark model (landmark.onnx) for the source eye and lip ratios',
+      );
+    }
+    if (controls.eyesOpen !== undefined) {
+      const delta = await models.stitching.retargetEye(eyeRetargetInput(xs, source.eyeRatios[0], source.eyeRatios[1], controls.eyesOpen));
+      xd = applyDelta(xd, delta);
+    }
+    if (controls.lipOpen !== undefined) {
+      const delta = await models.stitching.retargetLip(lipRetargetInput(xs, source.lipRatio, controls.lipOpen));
+      xd = applyDelta(xd, delta);
+    }
+  }
+  if (options.stitching ?? true) xd = applyStitching(xd, await models.stitching.stitch(stitchingInput(xs, xd)));
+  return xd;
+}
+
+export interface EditFileRequest {
+  readonly source: string;
+  /** .png/.jpg/.webp for one image; .mp4 (or DIR/%04d.png) with `frames`. */
+  readonly output: string;
+  readonly controls: EditControls;
+  readonly variant?: EditVariant;
+  readonly stitching?: boolean;
+  /** Image whose expression / rotation to move toward. */
+  readonly from?: string;
+  readonly parts?: CopyParts;
+  readonly ratio?: number;
+  /** Render a clip of this many frames from the neutral face (no edit) to the edit. */
+  readonly frames?: number;
+  readonly fps?: number;
+  readonly crop?: Partial<CropOptions>;
+  readonly pasteback?: boolean;
+  readonly crf?: number;
+  readonly onProgress?: (done: number, total: number) => void;
+  readonly onWarning?: (message: string) => void;
+  readonly cleanupOnInterrupt?: boolean;
+}
+
+export interface EditFileResult {
+  readonly output: string;
+  readonly frames: number;
+  /** The keypoints handed to the generator for the (last, i.e. fully edited) frame. */
+  readonly keypoints: Float32Array;
+}
+
+const IMAGE_EXTS = new Set(['.png', '.jpg', '.jpeg', '.webp']);
+
+async function readStill(path: string, role: string): Promise<ReturnType<typeof readImage>> {
+  const info = await probeMedia(path);
+  if (!info.isImage) throw new OptionError(role, `${path} is a video: editing takes one image`);
+  return readImage(path);
+}
+
+/** Edits one portrait into an image, or a clip of `frames` frames moving from the neutral face to the edit. */
+export async function editFile(engine: Engine, request: EditFileRequest): Promise<EditFileResult> {
+  const variant = request.variant ?? DEFAULT_EDIT_VARIANT;
+  validateEditControls(request.controls, variant);
+  const warn = request.onWarning ?? (() => {});
+  const ext = extname(request.output).toLowerCase();
+  if (request.frames !== undefined) {
+    expectInteger('frames', request.frames, 1, 100000);
+    if (ext !== '.mp4' && !request.output.includes('%')) {
+      throw new OptionError('output', `--frames writes a clip: expected -o to end in .mp4 (or DIR/%04d.png) but received '${request.output}'`);
+    }
+  } else if (!IMAGE_EXTS.has(ext)) {
+    throw new OptionError('output', `edit writes an image: expected -o to end in .png, .jpg or .webp but received '${request.output}' (use --frames N for an .mp4 clip)`);
+  }
+  const options = resolveAnimateOptions({ crop: request.crop, output: { pasteback: (request.pasteback ?? true) && (request.crop?.crop ?? true) } });
+  const source = await prepareSource(await readStill(request.source, 'source'), engine.models, engine.cropper, {
+    crop: options.crop,
+    pasteback: options.output.pasteback,
+    label: basename(request.source),
+  });
+  source.warnings.forEach(warn);
+  let sample: EditSample | undefined;
+  if (request.from) {
+    const other = await prepareSource(await readStill(request.from, 'from'), engine.models, engine.cropper, {
+      crop: options.crop,
+      pasteback: false,
+      label: basename(request.from),
+    });
+    sample = { motion: other.motion, parts: request.parts ?? 'all', ratio: request.ratio ?? 1 };
+  }
+  const animator = new FrameAnimator(source, engine.models, { motion: options.motion, pasteback: options.output.pasteback });
+  const stitching = request.stitching ?? true;
+  await mkdir(dirname(request.output) || '.', { recursive: true });
+
+  if (request.frames === undefined) {
+    const keypoints = await editKeypoints(source, engine.models, request.controls, { variant, stitching, from: sample });
+    const frame = await animator.renderKeypoints(0, keypoints);
+    await writeImage(request.output, frame.pasted ?? frame.render);
+    return { output: request.output, frames: 1, keypoints };
+  }
+
+  const n = request.frames;
+  const size = options.output.pasteback && source.pasteBack ? { width: source.image.width, height: source.image.height } : { width: 512, height: 512 };
+  let sink: FrameSink | undefined;
+  const unregister = request.cleanupOnInterrupt ? onInterrupt(() => sink?.abort() ?? Promise.resolve()) : () => {};
+  try {
+    sink = await openFrameSink(request.output, { ...size, fps: request.fps ?? DEFAULTS.output.fallbackFps, crf: request.crf ?? DEFAULTS.output.crf });
+    const neutral = sourceRatios(source);
+    let keypoints = source.keypoints;
+    for (let i = 0; i < n; i++) {
+      const t = n === 1 ? 1 : i / (n - 1);
+      const controls = interpolateControls({}, request.controls, t, neutral);
+      const from = sample && { ...sample, ratio: sample.ratio * t };
+      keypoints = await editKeypoints(source, engine.models, controls, { variant, stitching, from });
+      const frame = await animator.renderKeypoints(i, keypoints);
+      await sink.write(frame.pasted ?? frame.render);
+      request.onProgress?.(i + 1, n);
+    }
+    await sink.close();
+    return { output: request.output, frames: n, keypoints };
+  } catch (err) {
+    await sink?.abort().catch(() => undefined);
+    throw err;
+  } finally {
+    unregister();
+  }
+}
