@@ -67,6 +67,8 @@ export const DEFAULTS = {
     normalizeLipThreshold: 0.03,
     drivingOption: 'expression-friendly' as DrivingOption,
     multiplier: 1,
+    /** Video-to-video eye retargeting: driving frame 0's eye-open ratio, replaced by `target` when under `threshold`. */
+    sourceVideoEyeRetargeting: { threshold: 0.18, target: 0.39 },
   },
   smoothing: {
     /** One-euro filter for live input (FasterLivePortrait's parameters). */

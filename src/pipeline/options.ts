@@ -26,6 +26,10 @@ export interface MotionOptions {
   readonly smooth: boolean;
   /** Driving frame used as the relative-motion reference: an index, or 'auto' (most neutral frame). */
   readonly reference: number | 'auto';
+  /** Video-to-video: observation variance of the Kalman (RTS) smoother of the driven rotation and expression. */
+  readonly smoothVariance: number;
+  /** Video-to-video: hold the eyes at driving frame 0's openness (the original's flag_source_video_eye_retargeting). */
+  readonly sourceEyeRetargeting: boolean;
 }
 
 export interface CropOptions {
@@ -81,6 +85,8 @@ export const DEFAULT_ANIMATE_OPTIONS: AnimateOptions = {
     multiplier: DEFAULTS.motion.multiplier,
     smooth: false,
     reference: 0,
+    smoothVariance: DEFAULTS.smoothing.kalman.observationVariance,
+    sourceEyeRetargeting: false,
   },
   crop: {
     crop: true,
@@ -119,6 +125,8 @@ export function resolveAnimateOptions(input: AnimateOptionsInput = {}): AnimateO
   expectNumber('multiplier', m.multiplier, 0, 10);
   expectBoolean('smooth', m.smooth);
   if (m.reference !== 'auto') expectInteger('reference', m.reference, 0);
+  expectNumber('smoothVariance', m.smoothVariance, 1e-12, 1);
+  expectBoolean('sourceEyeRetargeting', m.sourceEyeRetargeting);
   expectBoolean('crop', c.crop);
   expectNumber('scale', c.scale, 1, 4);
   expectNumber('vx', c.vx, -0.5, 0.5);

@@ -20,6 +20,7 @@ import { prepareSource, type PreparedSource } from './source.js';
 import { FrameAnimator, concatFrame, type DrivingSample } from './animator.js';
 import { openDriver, type Driver } from './drivers.js';
 import { expressionMagnitude } from '../math/editing.js';
+import { animateVideoToVideo, type JitterFigure } from './v2v.js';
 
 export interface Engine {
   readonly models: ModelSet;
@@ -53,7 +54,7 @@ export class SourceInputError extends Error {
 /** Reads and prepares a source portrait (cached per source: crop, features, keypoints, mask). */
 export async function prepareSourceFile(engine: Engine, path: string, options: AnimateOptions): Promise<PreparedSource> {
   const info = await probeMedia(path);
-  if (!info.isImage) throw new SourceInputError(`${path} is a video: animating a source video is video-to-video mode (not supported by this command yet)`);
+  if (!info.isImage) throw new SourceInputError(`${path} is a video: a source video is animated frame by frame by animateFile (video-to-video)`);
   const image = await readImage(path);
   return prepareSource(image, engine.models, engine.cropper, {
     crop: options.crop,
@@ -84,6 +85,8 @@ export interface AnimateFileResult {
   readonly fps: number;
   readonly driverKind: Driver['kind'];
   readonly hasAudio: boolean;
+  /** Video-to-video only: keypoint jitter with and without the Kalman smoothing. */
+  readonly jitter?: JitterFigure;
 }
 
 const IMAGE_EXTS = new Set(['.png', '.jpg', '.jpeg', '.webp']);
@@ -97,6 +100,10 @@ function concatPathFor(output: string): string {
 export async function animateFile(engine: Engine, request: AnimateFileRequest): Promise<AnimateFileResult> {
   const options = resolveAnimateOptions(request.options);
   const warn = request.onWarning ?? (() => {});
+  if (!(await probeMedia(request.source)).isImage) {
+    const r = await animateVideoToVideo(engine, request, options);
+    return { ...r, driverKind: 'video' };
+  }
   const source = await prepareSourceFile(engine, request.source, options);
   source.warnings.forEach(warn);
   const needRatios = options.motion.eyeRetargeting || options.motion.lipRetargeting;

@@ -74,6 +74,8 @@ interface AnimateOpts extends CommonOpts {
   frames?: number;
   crf: number;
   reference: string;
+  smoothVariance: number;
+  sourceEyeRetarget?: boolean;
 }
 
 function toOptions(o: AnimateOpts): AnimateOptionsInput {
@@ -89,6 +91,8 @@ function toOptions(o: AnimateOpts): AnimateOptionsInput {
       multiplier: o.multiplier,
       smooth: !!o.smooth,
       reference: o.reference === 'auto' ? 'auto' : expectInteger('--reference', parseNumberOption('--reference', o.reference), 0),
+      smoothVariance: o.smoothVariance,
+      sourceEyeRetargeting: !!o.sourceEyeRetarget,
     },
     crop: {
       crop: o.crop,
@@ -111,7 +115,7 @@ export function registerAnimate(program: Command): void {
   const animate = program
     .command('animate')
     .description('animate a source portrait with a driving video, webcam, image or motion template')
-    .option('-s, --source <image>', 'source portrait (jpg, png, webp…)')
+    .option('-s, --source <image|video>', 'source portrait (jpg, png, webp…), or a video for video-to-video')
     .option('-i, --input <image>', 'alias of --source (the ailia demo\'s spelling)')
     .option('-d, --driving <input>', "driving video, image, motion template (.json), or webcam: '0', 'webcam:N', /dev/videoN")
     .option('-o, --output <path>', 'output: .mp4 (video drivers), .png/.jpg (image driver), or DIR/%04d.png for a lossless frame sequence (default: animations/{source}--{driving}.mp4)');
@@ -131,6 +135,12 @@ export function registerAnimate(program: Command): void {
     .addOption(new Option('--multiplier <x>', 'scale the motion (1 = as driven)').argParser(num('--multiplier', 0, 10)).default(DEFAULTS.motion.multiplier))
     .option('--smooth', 'one-euro smoothing of the driving motion (recommended for webcams)')
     .option('--reference <n|auto>', 'driving frame used as the relative-motion reference', '0')
+    .addOption(
+      new Option('--smooth-variance <x>', 'source video: Kalman observation variance of the driven motion (larger = smoother; try ×10 steps)')
+        .argParser(num('--smooth-variance', 1e-12, 1))
+        .default(DEFAULTS.smoothing.kalman.observationVariance),
+    )
+    .option('--source-eye-retarget', "source video: keep the eyes as open as in the driver's first frame (needs landmark.onnx)")
     .option('--no-crop', 'resize the whole source image to 256 instead of cropping the face (disables paste-back)')
     .addOption(new Option('--scale <x>', 'source crop size relative to the face').argParser(num('--scale', 1, 4)).default(DEFAULTS.crop.source.scale))
     .addOption(new Option('--vx <x>', 'source crop horizontal shift, fraction of the crop side (the original ignores vx; here it is applied)').argParser(num('--vx', -0.5, 0.5)).default(0))
@@ -151,6 +161,7 @@ export function registerAnimate(program: Command): void {
         '  liveportrait animate -i portrait.jpg --driving 0 --smooth -o live.mp4      (webcam 0)\n' +
         '  liveportrait animate -i portrait.jpg --driving smile.jpg -o smile.png       (image driving)\n' +
         '  liveportrait animate -i portrait.jpg --driving motion.json -o out.mp4       (motion template)\n' +
+        '  liveportrait animate -s clip.mp4 --driving talk.mp4 -o v2v.mp4              (video-to-video)\n' +
         'Output is H.264 yuv420p at the driving frame rate with the driving audio; it is written to a\n' +
         'temporary file and renamed when complete, so an interrupted run leaves nothing at the target path.',
     )
@@ -173,7 +184,10 @@ export function registerAnimate(program: Command): void {
         bar.stop();
         process.stdout.write(
           `wrote ${result.output} (${result.frames} frame${result.frames === 1 ? '' : 's'}${result.driverKind === 'image' ? '' : ` at ${+result.fps.toFixed(3)} fps${result.hasAudio ? ', with audio' : ''}`})\n` +
-            (result.concat ? `wrote ${result.concat}\n` : ''),
+            (result.concat ? `wrote ${result.concat}\n` : '') +
+            (result.jitter
+              ? `keypoint jitter (mean frame-to-frame L2): ${result.jitter.smoothed.toExponential(3)} smoothed, ${result.jitter.unsmoothed.toExponential(3)} unsmoothed (ratio ${result.jitter.ratio.toFixed(3)})\n`
+              : ''),
         );
       } finally {
         bar.stop();

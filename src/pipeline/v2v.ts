@@ -1,0 +1,308 @@
+/**
+ * Video-to-video: a source VIDEO animated by a driving video (or motion template), as the original's
+ * source-video mode. Per source frame i the face is cropped and F/M run on it; the driven targets
+ *   exp_i = exp_s,i + exp_d,i − exp_d,ref      R_i = R_d,i · R_d,refᵀ · R_s,i     (relative)
+ *   exp_i = exp_d,i                            R_i = R_d,i                       (absolute)
+ * are Kalman (RTS) smoothed over the whole sequence, composed with the source frame's own scale and t
+ * (sourceVideoTargets), stitched, rendered and pasted back into that source frame.
+ *
+ * Streaming in two passes, so memory never holds frames:
+ *   1. motion: source and driver decoded in lockstep; per frame only the crop transforms, the source
+ *      motion and the driving rotation/expression/translation are kept (a few hundred floats);
+ *      then smoothing, stitching and the jitter figure — motion only;
+ *   2. pixels: the source is decoded again; crop (from the stored transform), F, render, paste, encode.
+ */
+import { basename, dirname, extname } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import type { RgbImage } from '../image/types.js';
+import type { Matrix3 } from '../math/affine.js';
+import { warpAffine } from '../image/warp.js';
+import { resizeArea, resizeToLimit } from '../image/resize.js';
+import { tensorToImage } from '../image/tensor.js';
+import { createPasteBackMask } from '../image/mask.js';
+import { pasteBack, preparePasteBack } from '../image/blend.js';
+import { wholeFrameInput } from '../face/cropper.js';
+import { KEYPOINT_VALUES, transformKeypoints, type MotionInfo } from '../math/keypoints.js';
+import { createMotionTargets, keypointsFromTargets, relativeRotation, sourceVideoTargets, applyDrivingMultiplier } from '../math/motion.js';
+import { kalmanRtsSmooth } from '../math/smoothing.js';
+import { applyDelta, applyStitching, eyeRetargetInput, stitchingInput } from '../math/stitching.js';
+import { eyeCloseRatios } from '../math/ratios.js';
+import { expressionMagnitude } from '../math/editing.js';
+import { openVideoReader } from '../io/video-reader.js';
+import { openFrameSink, type FrameSink } from '../io/frame-sink.js';
+import { isFrameSequencePattern } from '../io/frame-sequence.js';
+import { onInterrupt } from '../io/interrupt.js';
+import { defaultOutputPaths } from '../io/paths.js';
+import { OptionError } from '../validate.js';
+import { DEFAULTS } from '../settings.js';
+import type { AnimateOptions } from './options.js';
+import { extractMotion, modelInput, type PortraitModels } from './source.js';
+import { openDriver, DrivingInputError } from './drivers.js';
+import type { DrivingSample } from './animator.js';
+import type { Engine } from './run.js';
+
+/** Mean frame-to-frame L2 change of the keypoints handed to the generator. */
+export interface JitterFigure {
+  readonly smoothed: number;
+  readonly unsmoothed: number;
+  /** smoothed / unsmoothed (1 when there is no motion at all). */
+  readonly ratio: number;
+}
+
+export interface VideoToVideoRequest {
+  readonly source: string;
+  readonly driving: string;
+  readonly output?: string;
+  readonly onProgress?: (done: number, total: number | undefined) => void;
+  readonly onWarning?: (message: string) => void;
+  readonly signal?: AbortSignal;
+  readonly cleanupOnInterrupt?: boolean;
+}
+
+export interface VideoToVideoResult {
+  readonly output: string;
+  readonly frames: number;
+  readonly fps: number;
+  readonly hasAudio: boolean;
+  readonly jitter: JitterFigure;
+}
+
+/** What pass 1 keeps of one frame pair. */
+interface FrameMotionRecord {
+  readonly M_o2c?: Matrix3;
+  readonly M_c2o?: Matrix3;
+  readonly source: MotionInfo;
+  readonly sourceEyes?: readonly [number, number];
+  readonly drivingR: Float64Array;
+  readonly drivingExp: Float32Array;
+  readonly drivingT: Float32Array;
+  readonly drivingEyes?: readonly number[];
+}
+
+const VIDEO_EXTS_FOR_IMAGES = new Set(['.png', '.jpg', '.jpeg', '.webp']);
+
+function referenceIndex(records: readonly FrameMotionRecord[], reference: number | 'auto'): number {
+  if (reference === 'auto') {
+    let best = 0;
+    let bestMagnitude = Infinity;
+    records.forEach((r, i) => {
+      const m = expressionMagnitude(r.drivingExp);
+      if (m < bestMagnitude) {
+        bestMagnitude = m;
+        best = i;
+      }
+    });
+    return best;
+  }
+  if (reference >= records.length) throw new OptionError('reference', `--reference ${reference} is beyond the ${records.length} frames animated`);
+  return reference;
+}
+
+/** Mean L2 distance between consecutive 63-value keypoint sets. */
+export function meanFrameChange(sequence: readonly ArrayLike<number>[]): number {
+  if (sequence.length < 2) return 0;
+  let total = 0;
+  for (let i = 1; i < sequence.length; i++) {
+    let sum = 0;
+    for (let k = 0; k < KEYPOINT_VALUES; k++) {
+      const d = sequence[i][k] - sequence[i - 1][k];
+      sum += d * d;
+    }
+    total += Math.sqrt(sum);
+  }
+  return total / (sequence.length - 1);
+}
+
+/** Zips two async iterators, stopping (and closing both) at the shorter. */
+async function* lockstep<A, B>(a: AsyncIterator<A>, b: AsyncIterator<B>): AsyncGenerator<[A, B]> {
+  try {
+    for (;;) {
+      const x = await a.next();
+      if (x.done) return;
+      const y = await b.next();
+      if (y.done) return;
+      yield [x.value, y.value];
+    }
+  } finally {
+    await Promise.all([a.return?.(), b.return?.()]);
+  }
+}
+
+/** Animates a source video with a driving video or motion template (see the module note). */
+export async function animateVideoToVideo(engine: Engine, request: VideoToVideoRequest, options: AnimateOptions): Promise<VideoToVideoResult> {
+  const warnings = new Set<string>();
+  const warn = (m: string): void => {
+    if (warnings.has(m)) return;
+    warnings.add(m);
+    request.onWarning?.(m);
+  };
+  const m = options.motion;
+  const models: PortraitModels = engine.models;
+  if (m.eyeRetargeting || m.lipRetargeting) warn('--eye-retargeting / --lip-retargeting are for a source image; video-to-video ignores them (see --source-eye-retarget)');
+  if (m.normalizeLip) warn('--normalize-lip is for a source image; video-to-video ignores it');
+  if (m.smooth) warn('--smooth (one-euro) is for live input; video-to-video uses the Kalman smoother (--smooth-variance)');
+  if (options.output.concat) warn('--concat is not available in video-to-video: only the result is written');
+
+  const output = request.output ?? defaultOutputPaths('animations', request.source, request.driving, { image: false }).main;
+  if (VIDEO_EXTS_FOR_IMAGES.has(extname(output).toLowerCase()) && !isFrameSequencePattern(output)) {
+    throw new OptionError('output', `video-to-video writes a video or a frame sequence: use an .mp4 output or DIR/%04d.png, not '${output}'`);
+  }
+
+  let eyeRetarget = m.sourceEyeRetargeting;
+  if (eyeRetarget && !engine.cropper.landmark203) {
+    warn('--source-eye-retarget needs the 203-point landmark model (landmark.onnx): skipped');
+    eyeRetarget = false;
+  }
+  if (eyeRetarget && !options.crop.crop) {
+    warn('--source-eye-retarget needs the face crop (landmarks): skipped with --no-crop');
+    eyeRetarget = false;
+  }
+  const maxFrames = options.output.frames;
+  const sourceReader = await openVideoReader(request.source, { maxFrames });
+  const driver = await openDriver(request.driving, {
+    models: engine.models,
+    cropper: engine.cropper,
+    crop: options.crop,
+    needRatios: eyeRetarget,
+    maxFrames,
+  });
+  if (driver.kind === 'image' || driver.kind === 'webcam') {
+    throw new DrivingInputError(`a source video is driven by a driving video or a motion template, not a ${driver.kind} (${driver.label})`);
+  }
+  const label = basename(request.source);
+  const fit = (image: RgbImage): RgbImage => resizeToLimit(image, options.crop.maxDim, DEFAULTS.source.division);
+
+  // Pass 1: motion only.
+  const records: FrameMotionRecord[] = [];
+  let frameSize = { width: 0, height: 0 };
+  const frames = sourceReader.frames(request.signal)[Symbol.asyncIterator]();
+  const samples = driver.samples(request.signal)[Symbol.asyncIterator]() as AsyncIterator<DrivingSample>;
+  for await (const [frame, sample] of lockstep(frames, samples)) {
+    const image = fit(frame.image);
+    frameSize = { width: image.width, height: image.height };
+    let input256: RgbImage;
+    let record: Partial<FrameMotionRecord> = {};
+    if (options.crop.crop) {
+      const crop = await engine.cropper.cropSource(image, {
+        scale: options.crop.scale,
+        vx: options.crop.vx,
+        vy: options.crop.vy,
+        faceIndex: options.crop.faceIndex,
+        label,
+        frame: frame.index,
+      });
+      crop.warnings.forEach(warn);
+      input256 = crop.crop256;
+      const eyes = crop.landmarks203 ? eyeCloseRatios(crop.landmarks203) : undefined;
+      record = { M_o2c: crop.M_o2c, M_c2o: crop.M_c2o, sourceEyes: eyes ? [eyes[0], eyes[1]] : undefined };
+    } else {
+      input256 = wholeFrameInput(image);
+    }
+    const d = sample.motion;
+    records.push({
+      ...record,
+      source: await extractMotion(models, input256),
+      drivingR: Float64Array.from(d.R),
+      drivingExp: Float32Array.from(d.exp),
+      drivingT: Float32Array.from(d.t),
+      drivingEyes: sample.eyeRatios,
+    });
+  }
+  const n = records.length;
+  if (n === 0) throw new DrivingInputError(`no frames to animate: ${request.source} or ${driver.label} is empty`);
+
+  // Driven targets, smoothed over the whole sequence.
+  const ref = records[referenceIndex(records, m.reference)];
+  const expTargets: Float32Array[] = [];
+  const rotTargets: Float64Array[] = [];
+  for (const r of records) {
+    if (m.relative) {
+      const exp = new Float32Array(KEYPOINT_VALUES);
+      for (let k = 0; k < KEYPOINT_VALUES; k++) exp[k] = r.source.exp[k] + r.drivingExp[k] - ref.drivingExp[k];
+      expTargets.push(exp);
+      rotTargets.push(relativeRotation(r.drivingR, ref.drivingR, r.source.R));
+    } else {
+      expTargets.push(r.drivingExp);
+      rotTargets.push(r.drivingR);
+    }
+  }
+  const expSmoothed = kalmanRtsSmooth(expTargets, m.smoothVariance);
+  const rotSmoothed = kalmanRtsSmooth(rotTargets, m.smoothVariance);
+
+  // The source-video eye retargeting target: driving frame 0's mean eye openness, or a fixed open eye.
+  let eyeTarget: number | undefined;
+  if (eyeRetarget) {
+    const eyes0 = records[0].drivingEyes;
+    if (!eyes0) {
+      warn('--source-eye-retarget: the driver has no eye ratios (a template without them): skipped');
+    } else {
+      const { threshold, target } = DEFAULTS.motion.sourceVideoEyeRetargeting;
+      const c = (eyes0[0] + eyes0[1]) / 2;
+      eyeTarget = c < threshold ? target : c;
+    }
+  }
+
+  const targets = createMotionTargets();
+  const x64 = new Float64Array(KEYPOINT_VALUES);
+  const sourceKeypoints = records.map((r) => transformKeypoints(r.source));
+  const handed = async (i: number, R: ArrayLike<number>, exp: ArrayLike<number>): Promise<Float32Array> => {
+    const r = records[i];
+    const xs = sourceKeypoints[i];
+    sourceVideoTargets(r.source, R, exp, r.drivingT, { relative: m.relative, region: m.region }, targets);
+    let xd: Float32Array = Float32Array.from(keypointsFromTargets(r.source.kp, targets, x64));
+    if (m.stitching) xd = applyStitching(xd, await models.stitching.stitch(stitchingInput(xs, xd)));
+    if (eyeTarget !== undefined && r.sourceEyes) {
+      xd = applyDelta(xd, await models.stitching.retargetEye(eyeRetargetInput(xs, r.sourceEyes[0], r.sourceEyes[1], eyeTarget)));
+    }
+    return applyDrivingMultiplier(xs, xd, m.multiplier);
+  };
+  const driving: Float32Array[] = [];
+  const unsmoothed: Float32Array[] = [];
+  for (let i = 0; i < n; i++) {
+    driving.push(await handed(i, rotSmoothed[i], expSmoothed[i]));
+    unsmoothed.push(await handed(i, rotTargets[i], expTargets[i]));
+  }
+  const smoothedJitter = meanFrameChange(driving);
+  const unsmoothedJitter = meanFrameChange(unsmoothed);
+  unsmoothed.length = 0;
+  const jitter: JitterFigure = {
+    smoothed: smoothedJitter,
+    unsmoothed: unsmoothedJitter,
+    ratio: unsmoothedJitter > 0 ? smoothedJitter / unsmoothedJitter : 1,
+  };
+
+  // Pass 2: pixels.
+  await mkdir(dirname(output) || '.', { recursive: true });
+  const pasting = options.output.pasteback && options.crop.crop;
+  const size = pasting ? frameSize : { width: 512, height: 512 };
+  const audioFrom = driver.audioPath ?? (sourceReader.info.hasAudio ? request.source : undefined);
+  let sink: FrameSink | undefined;
+  const unregister = request.cleanupOnInterrupt ? onInterrupt(() => sink?.abort() ?? Promise.resolve()) : () => {};
+  const mask = createPasteBackMask(512);
+  try {
+    sink = await openFrameSink(output, { ...size, fps: sourceReader.fpsRational, crf: options.output.crf, audioFrom });
+    let written = 0;
+    const pass2 = await openVideoReader(request.source, { maxFrames: n });
+    for await (const frame of pass2.frames(request.signal)) {
+      const i = frame.index;
+      if (i >= n) break;
+      const r = records[i];
+      const image = fit(frame.image);
+      const input256 = r.M_o2c ? resizeArea(warpAffine(image, r.M_o2c, 512, 512), 256, 256) : wholeFrameInput(image);
+      const feature = await models.appearance.extract(modelInput(input256));
+      const render = tensorToImage(await models.warp.render(feature, sourceKeypoints[i], driving[i]), 512, 512);
+      const out = pasting && r.M_c2o ? pasteBack(image, render, preparePasteBack(mask, r.M_c2o, image.width, image.height)) : render;
+      await sink.write(out);
+      written++;
+      request.onProgress?.(written, n);
+    }
+    if (written !== n) throw new DrivingInputError(`${request.source} gave ${written} frames on the second pass, ${n} on the first`);
+    const closed = (await sink.close()) as { hasAudio?: boolean };
+    return { output, frames: n, fps: sourceReader.fps, hasAudio: closed.hasAudio ?? false, jitter };
+  } catch (err) {
+    await sink?.abort().catch(() => undefined);
+    throw err;
+  } finally {
+    unregister();
+  }
+}
