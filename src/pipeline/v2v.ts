@@ -167,7 +167,7 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
     maxFrames,
   });
   if (driver.kind === 'image' || driver.kind === 'webcam') {
-    throw new DrivingInputError(`a source video is driven by a driving video or a motion template, not a ${driver.kind} (${driver.label})`);
+    throw new DrivingInputError(`a source video is driven by a driving video or a motion template, not ${driver.kind === 'image' ? 'an image' : 'a webcam'} (${driver.label})`);
   }
   const label = basename(request.source);
   const fit = (image: RgbImage): RgbImage => resizeToLimit(image, options.crop.maxDim, DEFAULTS.source.division);
