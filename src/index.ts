@@ -23,6 +23,12 @@ export { openDriver, videoDriver, webcamDriver, imageDriver, templateDriver } fr
 export type { Driver, DriverKind, DriverContext } from './pipeline/drivers.js';
 export { createEngine, animateFile, extractTemplate, prepareSourceFile } from './pipeline/run.js';
 export type { Engine, EngineOptions, AnimateFileRequest, AnimateFileResult, ExtractTemplateRequest } from './pipeline/run.js';
+export { editKeypoints } from './pipeline/edit-keypoints.js';
+export type { EditOptions, EditSample } from './pipeline/edit-keypoints.js';
+export { editFile } from './pipeline/edit.js';
+export type { EditFileRequest, EditFileResult } from './pipeline/edit.js';
+export { animateVideoToVideo, meanFrameChange } from './pipeline/v2v.js';
+export type { VideoToVideoRequest, VideoToVideoResult, JitterFigure } from './pipeline/v2v.js';
 
 // Models and packs.
 export { ROLES, CONTRACTS, checkSignature } from './models/contract.js';
