@@ -10,6 +10,7 @@ import { probeMedia } from '../io/probe.js';
 import { openFrameSink, type FrameSink } from '../io/frame-sink.js';
 import { isFrameSequencePattern } from '../io/frame-sequence.js';
 import { onInterrupt } from '../io/interrupt.js';
+import { PreviewWindow } from '../io/preview.js';
 import { defaultOutputPaths } from '../io/paths.js';
 import { openTemplateWriter } from '../io/template.js';
 import { FaceCropper } from '../face/cropper.js';
@@ -75,6 +76,8 @@ export interface AnimateFileRequest {
   readonly signal?: AbortSignal;
   /** Install SIGINT/SIGTERM cleanup of partial outputs (the CLI does). */
   readonly cleanupOnInterrupt?: boolean;
+  /** Show frames live in a window (ffplay); without `output`, nothing is written. Closing it ends the run. */
+  readonly preview?: boolean;
 }
 
 export interface AnimateFileResult {
@@ -84,6 +87,10 @@ export interface AnimateFileResult {
   readonly fps: number;
   readonly driverKind: Driver['kind'];
   readonly hasAudio: boolean;
+}
+
+function isImageRunFor(driver: Driver): boolean {
+  return driver.kind === 'image';
 }
 
 const IMAGE_EXTS = new Set(['.png', '.jpg', '.jpeg', '.webp']);
@@ -108,6 +115,7 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
     maxFrames: options.output.frames,
   });
   const isImageRun = driver.kind === 'image';
+  const previewOnly = !!request.preview && !request.output && !isImageRunFor(driver);
   const output = request.output ?? defaultOutputPaths('animations', request.source, request.driving, { image: isImageRun }).main;
   const outExt = extname(output).toLowerCase();
   if (isImageRun && !IMAGE_EXTS.has(outExt)) {
@@ -131,28 +139,36 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
 
   const size = options.output.pasteback && source.pasteBack ? { width: source.image.width, height: source.image.height } : { width: 512, height: 512 };
   const sinks: FrameSink[] = [];
+  const preview = request.preview ? PreviewWindow.open(size.width, size.height, driver.fpsText, `liveportrait — ${basename(request.source)}`) : undefined;
   const unregister = request.cleanupOnInterrupt ? onInterrupt(() => Promise.all(sinks.map((s) => s.abort())).then(() => undefined)) : () => {};
   try {
-    const main = await openFrameSink(output, { ...size, fps: driver.fpsText, crf: options.output.crf, audioFrom: driver.audioPath });
-    sinks.push(main);
-    const concatPath = options.output.concat && !isFrameSequencePattern(output) ? concatPathFor(output) : undefined;
+    const main = previewOnly ? undefined : await openFrameSink(output, { ...size, fps: driver.fpsText, crf: options.output.crf, audioFrom: driver.audioPath });
+    if (main) sinks.push(main);
+    const concatPath = main && options.output.concat && !isFrameSequencePattern(output) ? concatPathFor(output) : undefined;
     if (concatPath) sinks.push(await openFrameSink(concatPath, { width: 1536, height: 512, fps: driver.fpsText, crf: options.output.crf, audioFrom: driver.audioPath }));
     let frames = 0;
     const reference = await findReference(driver, options.motion.reference, request.signal);
     if (reference) animator.setReference(reference);
     for await (const sample of driver.samples(request.signal)) {
       const frame = await animator.animate(sample);
-      await main.write(frame.pasted ?? frame.render);
+      const image = frame.pasted ?? frame.render;
+      if (main) await main.write(image);
+      if (preview) {
+        if (preview.closed) break;
+        await preview.show(image);
+      }
       if (concatPath) await sinks[1].write(concatFrame(sample.crop256, source.input256, frame.render));
       frames++;
       request.onProgress?.(frames, driver.frameCount);
     }
     if (frames === 0) throw new SourceInputError(`the driver ${driver.label} produced no frames`);
     const closed = await Promise.all(sinks.map((s) => s.close()));
+    await preview?.close();
     animator.warnings.forEach(warn);
-    const hasAudio = (closed[0] as { hasAudio?: boolean }).hasAudio ?? false;
-    return { output, concat: concatPath, frames, fps: driver.fps, driverKind: driver.kind, hasAudio };
+    const hasAudio = (closed[0] as { hasAudio?: boolean } | undefined)?.hasAudio ?? false;
+    return { output: main ? output : '', concat: concatPath, frames, fps: driver.fps, driverKind: driver.kind, hasAudio };
   } catch (err) {
+    await preview?.close().catch(() => undefined);
     await Promise.all(sinks.map((s) => s.abort().catch(() => undefined)));
     throw err;
   } finally {

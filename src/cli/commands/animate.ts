@@ -71,6 +71,7 @@ interface AnimateOpts extends CommonOpts {
   maxDim: number;
   pasteback: boolean;
   concat?: boolean;
+  preview?: boolean;
   frames?: number;
   crf: number;
   reference: string;
@@ -141,6 +142,7 @@ export function registerAnimate(program: Command): void {
     .addOption(new Option('--driving-vy <x>', 'driving crop vertical shift').argParser(num('--driving-vy', -0.5, 0.5)).default(DEFAULTS.crop.driving.vy))
     .addOption(new Option('--max-dim <px>', 'limit of the source image\'s long side (the original\'s 1280)').argParser(int('--max-dim', 64)).default(DEFAULTS.source.maxDim))
     .option('--no-pasteback', 'write the 512x512 face render instead of pasting it back into the source')
+    .option('--preview', 'show the result live in a window (ffplay); without -o nothing is written; close the window to stop')
     .option('--concat', 'also write {output}_concat.mp4: driving | source | result side by side')
     .addOption(new Option('--frames <n>', 'animate at most N frames').argParser(int('--frames', 1)))
     .addOption(new Option('--crf <n>', 'H.264 quality (0 best … 51 worst)').argParser(int('--crf', 0)).default(DEFAULTS.output.crf))
@@ -167,12 +169,13 @@ export function registerAnimate(program: Command): void {
           output: o.output,
           options: toOptions(o),
           cleanupOnInterrupt: true,
+          preview: o.preview,
           onProgress: (done, total) => bar.update(done, total),
           onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
         });
         bar.stop();
         process.stdout.write(
-          `wrote ${result.output} (${result.frames} frame${result.frames === 1 ? '' : 's'}${result.driverKind === 'image' ? '' : ` at ${+result.fps.toFixed(3)} fps${result.hasAudio ? ', with audio' : ''}`})\n` +
+          `${result.output ? `wrote ${result.output}` : 'previewed'} (${result.frames} frame${result.frames === 1 ? '' : 's'}${result.driverKind === 'image' ? '' : ` at ${+result.fps.toFixed(3)} fps${result.hasAudio ? ', with audio' : ''}`})\n` +
             (result.concat ? `wrote ${result.concat}\n` : ''),
         );
       } finally {
