@@ -120,7 +120,7 @@ export function registerAnimate(program: Command): void {
   animate
     .option('--no-relative', 'absolute driving motion instead of motion relative to the reference frame')
     .addOption(new Option('--region <name>', 'which part the driver animates').choices(ANIMATION_REGIONS).default(DEFAULTS.motion.region))
-    .option('--no-stitching', 'do not apply the stitching MLP (also disables paste-back quality; the original requires stitching for paste-back)')
+    .option('--no-stitching', 'do not apply the stitching MLP (the pasted-back face may then not line up with the shoulders)')
     .option('--eye-retargeting', 'drive the eyes from the driver\'s eye-open ratio (needs landmark.onnx)')
     .option('--lip-retargeting', 'drive the lips from the driver\'s lip-open ratio (needs landmark.onnx)')
     .option('--normalize-lip', 'close an open source mouth before animating (needs landmark.onnx)')
