@@ -37,7 +37,10 @@ before(async () => {
   server = await preview({ root: WEB_ROOT, configFile: join(WEB_ROOT, 'vite.config.ts'), logLevel: 'warn', preview: { port: 4300 + Math.floor(Math.random() * 500), host: '127.0.0.1' } });
   url = server.resolvedUrls?.local[0] ?? '';
   assert.ok(url, 'the preview server has a URL');
+  await videoToY4m(sharedPath('samples/driving/d3.mp4'), fakeCamera(), { width: 256, height: 256, maxFrames: 30 });
 });
+
+const fakeCamera = (): string => join(work, 'd3.y4m');
 
 after(async () => {
   await server?.close();
@@ -95,9 +98,7 @@ async function distinctFrames(page: Page, n: number): Promise<Set<number>> {
 }
 
 test('the browser app animates a photo live from a (fake) webcam with stand-in models on WASM', { skip, timeout: 240_000 }, async () => {
-  const y4m = join(work, 'd3.y4m');
-  await videoToY4m(sharedPath('samples/driving/d3.mp4'), y4m, { width: 256, height: 256, maxFrames: 30 });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...BASE_ARGS, '--disable-gpu', `--use-file-for-fake-video-capture=${y4m}`] });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...BASE_ARGS, '--disable-gpu', `--use-file-for-fake-video-capture=${fakeCamera()}`] });
   try {
     const page = await openApp(browser);
     assert.equal(await page.evaluate(() => crossOriginIsolated), true, 'COOP/COEP make the page cross-origin isolated (threaded WASM)');
@@ -148,10 +149,10 @@ test('the browser app animates a photo live from a (fake) webcam with stand-in m
   }
 });
 
-test('the rewritten warping graph loads on WebGPU with no 5-D GridSample (when Chromium has a WebGPU adapter)', { skip, timeout: 120_000 }, async (t) => {
+test('the rewritten warping graph loads on WebGPU with no 5-D GridSample, and the app renders on WebGPU (when Chromium has a WebGPU adapter)', { skip, timeout: 120_000 }, async (t) => {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: [...BASE_ARGS, '--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--enable-features=Vulkan'],
+    args: [...BASE_ARGS, `--use-file-for-fake-video-capture=${fakeCamera()}`, '--enable-unsafe-webgpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--enable-features=Vulkan'],
   });
   try {
     const page = await openApp(browser);
@@ -168,6 +169,19 @@ test('the rewritten warping graph loads on WebGPU with no 5-D GridSample (when C
     assert.ok((probe.replaced ?? 0) >= 1, 'the stand-in warping graph had a 5-D GridSample to rewrite');
     assert.equal(probe.gridSample5dLeft, 0);
     assert.equal(probe.loaded, true, probe.error);
+
+    // The whole app on WebGPU (a software adapter here: slow, so two frames are enough).
+    await page.click('#use-standins');
+    await page.waitForFunction(() => document.body.dataset.modelsReady === 'true', undefined, { timeout: 60_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.device), 'webgpu');
+    assert.match((await page.textContent('#notice')) ?? '', /5-D GridSample node\(s\) rewritten for WebGPU/);
+    await page.setInputFiles('#source-file', sharedPath('samples/source/s6.jpg'));
+    await page.waitForFunction(() => document.body.dataset.sourceReady === 'true' || !!document.body.dataset.lastError, undefined, { timeout: 60_000 });
+    await page.click('#start-webcam');
+    const shot = await sampleAfter(page, 0, 2);
+    assert.equal(await page.evaluate(() => document.body.dataset.lastError ?? ''), '');
+    assert.ok(shot.mean > 5, `the WebGPU result canvas shows a picture (mean ${shot.mean.toFixed(1)})`);
+    console.log(`stand-in pipeline on WebGPU (${probe.adapter}): ${await page.textContent('#fps')} (${await page.textContent('#timings')})`);
   } finally {
     await browser.close();
   }

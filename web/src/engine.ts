@@ -22,6 +22,14 @@ import { APP_ROLES, type LiveOptions, type ModelFile } from './protocol.js';
 
 const SPLIT_WARP: readonly Role[] = ['warping', 'spade_generator'];
 
+/**
+ * Roles that stay on WASM when the rest runs on WebGPU. They run rarely (the appearance extractor once
+ * per source photo; the detector on the first frame, every 30 frames and when the face is lost), so
+ * the GPU gains little, and their graphs use what WebGPU handles worst: 3-D convolutions, and Concats
+ * wider than WebGPU's default limit of 8 storage buffers per shader stage (SwiftShader enforces it).
+ */
+const WASM_ROLES: readonly Role[] = ['appearance', 'detector_yunet'];
+
 export interface ModelBytes {
   readonly role: Role;
   readonly name: string;
@@ -86,8 +94,9 @@ export class LiveEngine {
         notices.push(`${file.name}: ${rewritten.replaced} 5-D GridSample node(s) rewritten for WebGPU`);
         for (const s of rewritten.skipped) notices.push(`${file.name}: GridSample ${s.name || s.output} not rewritten (${s.reason})`);
       }
-      onStatus(`loading ${file.name} on ${device}…`);
-      const model = await loadModel(role, { bytes, label: file.name }, { device });
+      const roleDevice = WASM_ROLES.includes(role) ? 'wasm' : device;
+      onStatus(`loading ${file.name} on ${roleDevice}…`);
+      const model = await loadModel(role, { bytes, label: file.name }, { device: roleDevice });
       loaded.push(model);
       return model;
     };
