@@ -42,6 +42,12 @@ export interface AnimatorOptions {
   /** Driving is a single image (image-driven relative mode with the neutral-lip reference). */
   readonly drivingIsImage?: boolean;
   readonly pasteback?: boolean;
+  /**
+   * Added to the final driving keypoints (after the multiplier, so edits show even with the motion
+   * scaled down): expression edits (sliders) on top of the live motion, e.g.
+   * `editedKeypoints(source.motion, controls) − source.keypoints`.
+   */
+  readonly keypointOffset?: Float32Array;
 }
 
 export class FrameAnimator {
@@ -119,7 +125,8 @@ export class FrameAnimator {
       xd = applyStitching(xd, delta);
     }
     if (src.lipNormalizeDelta) xd = applyDelta(xd, src.lipNormalizeDelta);
-    return applyDrivingMultiplier(xs, xd, m.multiplier);
+    xd = applyDrivingMultiplier(xs, xd, m.multiplier);
+    return this.options.keypointOffset ? applyDelta(xd, this.options.keypointOffset) : xd;
   }
 
   /** Renders keypoints that were already composed (editing, templates of keypoints). */

@@ -132,6 +132,18 @@ test('the browser app animates a photo live from a (fake) webcam with stand-in m
     assert.equal(still.size, 1, 'with multiplier 0 every frame renders the unmoved source');
     assert.ok(!moving.has([...still][0]), 'the still render differs from the moving ones');
 
+    // An expression slider acts on top of the (frozen) motion: the still render changes.
+    await page.evaluate(() => {
+      const slider = document.getElementById('edit-smile') as HTMLInputElement;
+      slider.value = '1';
+      slider.dispatchEvent(new Event('input'));
+    });
+    const smiled = await sampleResult(page);
+    await sampleAfter(page, smiled.frames, 2);
+    const smiling = await distinctFrames(page, 2);
+    assert.equal(smiling.size, 1, 'still frozen with multiplier 0');
+    assert.notEqual([...smiling][0], [...still][0], 'the smile slider changed the render');
+
     await page.evaluate(() => {
       const slider = document.getElementById('multiplier') as HTMLInputElement;
       slider.value = '1';

@@ -1,3 +1,4 @@
+import { editedKeypoints, validateEditControls, type EditControls } from '../../src/math/editing.js';
 /**
  * The live pipeline, as it runs inside the worker: models loaded once (stand-ins generated in memory, or
  * the user's files), one prepared source, and per driving frame: face tracking → driving crop → motion →
@@ -152,7 +153,11 @@ export class LiveEngine {
 
   private rebuildAnimator(): void {
     if (!this.source) return;
-    this.animator = new FrameAnimator(this.source, this.models, { motion: this.animateOptions.motion, pasteback: this.options.pasteback });
+    this.animator = new FrameAnimator(this.source, this.models, {
+      motion: this.animateOptions.motion,
+      pasteback: this.options.pasteback,
+      keypointOffset: editOffset(this.source, this.options.edit),
+    });
     if (this.reference) this.animator.setReference(this.reference);
   }
 
@@ -211,4 +216,13 @@ export class LiveEngine {
   async release(): Promise<void> {
     await Promise.all(this.loaded.map((m) => m.session.release?.()));
   }
+}
+
+/** The keypoint change the expression sliders ask for (undefined when every slider is at zero). */
+function editOffset(source: PreparedSource, edit: EditControls | undefined): Float32Array | undefined {
+  if (!edit || Object.values(edit).every((v) => !v)) return undefined;
+  const edited = editedKeypoints(source.motion, validateEditControls(edit));
+  const offset = new Float32Array(edited.length);
+  for (let i = 0; i < offset.length; i++) offset[i] = edited[i] - source.keypoints[i];
+  return offset;
 }

@@ -1,3 +1,4 @@
+import { EDIT_RANGES, type EditControlName, type EditControls } from '../../src/math/editing.js';
 /**
  * The page: wiring of the controls, the driver loop and the live view. All model work happens in the
  * worker; the page only grabs frames, posts them one at a time (a frame is sent when the previous one
@@ -60,6 +61,35 @@ function publish(): void {
   d.driver = state.driver ?? '';
 }
 
+/** The `edit` command's expression controls as sliders (ComfyUI-style ranges), applied on top of the live motion. */
+const EXPRESSION_SLIDERS: readonly EditControlName[] = ['smile', 'blink', 'eyebrow', 'wink', 'pupilX', 'pupilY', 'aaa', 'eee', 'woo'];
+const expressionInputs = new Map<EditControlName, HTMLInputElement>();
+for (const name of EXPRESSION_SLIDERS) {
+  const range = EDIT_RANGES.comfyui[name];
+  if (!range) continue;
+  const label = document.createElement('label');
+  const input = document.createElement('input');
+  input.type = 'range';
+  input.id = `edit-${name}`;
+  input.min = String(range.min);
+  input.max = String(range.max);
+  input.step = String((range.max - range.min) / 100);
+  input.value = '0';
+  label.append(`${name} `, input);
+  $('expression-sliders').append(label);
+  expressionInputs.set(name, input);
+  input.addEventListener('input', () => sendOptions());
+}
+
+function editControls(): EditControls {
+  const controls: Record<string, number> = {};
+  for (const [name, input] of expressionInputs) {
+    const v = Number(input.value);
+    if (v !== 0) controls[name] = v;
+  }
+  return controls as EditControls;
+}
+
 function liveOptions(): LiveOptions {
   return {
     relative: $<HTMLInputElement>('relative').checked,
@@ -68,6 +98,7 @@ function liveOptions(): LiveOptions {
     pasteback: $<HTMLInputElement>('pasteback').checked,
     region: $<HTMLSelectElement>('region').value as AnimationRegion,
     multiplier: Number(multiplier.value),
+    edit: editControls(),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { EditControls } from '../../src/math/editing.js';
 /** Messages between the page and the pipeline worker. Images travel as ImageBitmap (in) and ImageData (out). */
 import type { Role } from '../../src/models/contract.js';
 import type { AnimationRegion } from '../../src/settings.js';
@@ -11,6 +12,8 @@ export interface LiveOptions {
   readonly smooth: boolean;
   /** Show the render pasted back into the photo instead of the 512 crop. */
   readonly pasteback: boolean;
+  /** Expression sliders (the `edit` command's controls), applied on top of the live motion. */
+  readonly edit?: EditControls;
 }
 
 /** Roles the live app loads (the fused warping layout; the split pair is accepted from files too). */
