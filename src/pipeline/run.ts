@@ -6,6 +6,7 @@
 import { dirname, extname, join, basename } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { readImage, writeImage } from '../io/image-file.js';
+import type { RgbImage } from '../image/types.js';
 import { probeMedia } from '../io/probe.js';
 import { openFrameSink, type FrameSink } from '../io/frame-sink.js';
 import { isFrameSequencePattern } from '../io/frame-sequence.js';
@@ -19,6 +20,14 @@ import { resolveAnimateOptions, type AnimateOptions, type AnimateOptionsInput } 
 import { prepareSource, type PreparedSource } from './source.js';
 import { FrameAnimator, concatFrame } from './animator.js';
 import { openDriver, type Driver } from './drivers.js';
+import { readAhead } from './read-ahead.js';
+import { clock, type StageTimings } from './timings.js';
+
+/**
+ * Driving samples (decoded, cropped, through M) requested ahead of the renderer: enough that W+G never
+ * waits for the next frame's motion, small enough that memory stays flat (each sample holds a 256 crop).
+ */
+export const SAMPLE_READ_AHEAD = 2;
 
 export interface Engine {
   readonly models: ModelSet;
@@ -74,6 +83,8 @@ export interface AnimateFileRequest {
   readonly signal?: AbortSignal;
   /** Install SIGINT/SIGTERM cleanup of partial outputs (the CLI does). */
   readonly cleanupOnInterrupt?: boolean;
+  /** Optional per-stage timing hook (benchmarks); absent, the pipeline does no timing work. */
+  readonly timings?: StageTimings;
 }
 
 export interface AnimateFileResult {
@@ -105,6 +116,7 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
     crop: options.crop,
     needRatios,
     maxFrames: options.output.frames,
+    timings: request.timings,
   });
   const isImageRun = driver.kind === 'image';
   const output = request.output ?? defaultOutputPaths('animations', request.source, request.driving, { image: isImageRun }).main;
@@ -116,7 +128,7 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
     throw new SourceInputError(`a ${driver.kind} driver writes a video or a frame sequence: use an .mp4 output or DIR/%04d.png, not '${output}'`);
   }
   await mkdir(dirname(output) || '.', { recursive: true });
-  const animator = new FrameAnimator(source, engine.models, { motion: options.motion, drivingIsImage: isImageRun, pasteback: options.output.pasteback });
+  const animator = new FrameAnimator(source, engine.models, { motion: options.motion, drivingIsImage: isImageRun, pasteback: options.output.pasteback, timings: request.timings });
 
   if (isImageRun) {
     for await (const sample of driver.samples(request.signal)) {
@@ -138,16 +150,30 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
     if (concatPath) sinks.push(await openFrameSink(concatPath, { width: 1536, height: 512, fps: driver.fpsText, crf: options.output.crf, audioFrom: driver.audioPath }));
     let frames = 0;
     const reference = options.motion.reference;
-    for await (const sample of driver.samples(request.signal)) {
+    const timings = request.timings;
+    // Frame N is handed to the encoder while frame N+1 renders; one write in flight at a time is the
+    // backpressure (a slow encoder stalls rendering, never memory).
+    let writing: Promise<void> | undefined;
+    const write = async (index: number, image: RgbImage, concat: RgbImage | undefined): Promise<void> => {
+      const t = timings ? clock() : 0;
+      await main.write(image);
+      if (concat) await sinks[1].write(concat);
+      if (timings) timings.record('encode', index, clock() - t);
+    };
+    for await (const sample of readAhead(driver.samples(request.signal), SAMPLE_READ_AHEAD)) {
       if (typeof reference === 'number' && reference > 0 && !animator.hasReference) {
         throw new SourceInputError('--reference N > 0 needs a motion pre-pass, which this driver does not support yet; use --reference 0');
       }
       const frame = await animator.animate(sample);
-      await main.write(frame.pasted ?? frame.render);
-      if (concatPath) await sinks[1].write(concatFrame(sample.crop256, source.input256, frame.render));
+      const concat = concatPath ? concatFrame(sample.crop256, source.input256, frame.render) : undefined;
+      if (writing) await writing;
+      writing = write(sample.index, frame.pasted ?? frame.render, concat);
+      // Awaited before the next write or at the end; this only keeps a failure from counting as unhandled meanwhile.
+      writing.catch(() => undefined);
       frames++;
       request.onProgress?.(frames, driver.frameCount);
     }
+    if (writing) await writing;
     if (frames === 0) throw new SourceInputError(`the driver ${driver.label} produced no frames`);
     const closed = await Promise.all(sinks.map((s) => s.close()));
     animator.warnings.forEach(warn);

@@ -3,6 +3,7 @@ import { registerModels } from './models.js';
 import { registerStandins } from './standins.js';
 import { registerForge } from './forge.js';
 import { registerAnimate } from './animate.js';
+import { registerBench } from './bench.js';
 
 /** Registers every subcommand. Each module adds one command (with its own --help) to the program. */
 export function registerCommands(program: Command): void {
@@ -10,4 +11,5 @@ export function registerCommands(program: Command): void {
   registerStandins(models);
   registerForge(models);
   registerAnimate(program);
+  registerBench(program);
 }
