@@ -13,15 +13,13 @@ export interface TimingSummary {
   /** Frames whose stages were measured (after the warm-up). */
   readonly measuredFrames: number;
   readonly stages: Record<Stage, StageSummary>;
-  /** Median per frame of M + stitching + W+G. */
+  /** Median per frame of M + stitching + W+G inside the pipeline (inflated where they share the cores). */
   readonly modelMs: number;
   /** Median per frame of all stages added up (what a strictly sequential pipeline would take). */
   readonly stageSumMs: number;
   /** Median interval between completed frames: the pipeline's real cost per frame, overlap included. */
   readonly frameMs: number;
   readonly fps: number;
-  /** frameMs ÷ modelMs: 1 means the pipeline adds nothing to the models' own time. */
-  readonly overhead: number;
 }
 
 export function median(values: readonly number[]): number {
@@ -65,6 +63,6 @@ export class BenchRecorder implements StageTimings {
     const intervals: number[] = [];
     for (let i = Math.max(this.warmup, 1); i < this.completed.length; i++) intervals.push(this.completed[i] - this.completed[i - 1]);
     const frameMs = median(intervals);
-    return { measuredFrames: rows.length, stages, modelMs, stageSumMs, frameMs, fps: 1000 / frameMs, overhead: frameMs / modelMs };
+    return { measuredFrames: rows.length, stages, modelMs, stageSumMs, frameMs, fps: 1000 / frameMs };
   }
 }

@@ -13,6 +13,7 @@ interface BenchOpts {
   threads?: number;
   frames?: string;
   warmup: number;
+  modelFrames: number;
   source?: string;
   driving?: string;
   output?: string;
@@ -39,6 +40,7 @@ export function registerBench(program: Command): Command {
     .addOption(new Option('--warmup <k>', 'frames run before measuring (speed)').argParser(int('--warmup')).default(2))
     .option('--source <image>', 'source portrait (default ../shared/samples/source/s9.jpg, 720×1280)')
     .option('--driving <video>', 'driving video (default ../shared/samples/driving/d0.mp4; memory: d6.mp4, 1008 frames)')
+    .addOption(new Option('--model-frames <n>', 'frames of the isolated model-only pass (speed)').argParser(int('--model-frames', 1)).default(3))
     .option('-o, --output <file>', 'keep the rendered video here (default: a temporary file, removed)')
     .addOption(new Option('--crop-driving <mode>', 'crop driving frames around the face (on: time per-frame detection/tracking)').choices(DRIVING_CROP_MODES).default('auto'))
     .option('--no-pasteback', 'time the 512×512 render without paste-back')
@@ -82,6 +84,7 @@ export function registerBench(program: Command): Command {
         source,
         driving,
         output: o.output,
+        modelFrames: o.modelFrames,
         animate: { crop: { cropDriving: o.cropDriving }, output: { pasteback: o.pasteback } },
         onFrame: (done, total) => log(`\rframe ${done}/${total}`),
       });
