@@ -108,6 +108,9 @@ export async function createSession(model: string | Uint8Array, options: Session
     enableMemPattern: true,
     executionMode: 'sequential',
     enableProfiling: options.profile ?? false,
+    // No busy-waiting between ops: the pipeline overlaps M, W+G and the ffmpeg encoder/decoder
+    // processes, and spinning pool threads starve them on small CPUs (measured with `liveportrait bench`).
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
   if (options.profile) sessionOptions.profileFilePrefix = options.profileFilePrefix ?? 'onnxruntime_profile';
   if (options.threads && options.threads > 0) sessionOptions.intraOpNumThreads = options.threads;
