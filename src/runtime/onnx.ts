@@ -126,6 +126,9 @@ export async function createSession(model: string | Uint8Array, options: Session
     enableProfiling: options.profile ?? false,
     // Failures are reported through the thrown error; native error logs would only repeat it.
     logSeverityLevel: 4,
+    // No busy-waiting between ops: the pipeline overlaps M, W+G and the ffmpeg encoder/decoder
+    // processes, and spinning pool threads starve them on small CPUs (measured with `liveportrait bench`).
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
   if (options.profile) sessionOptions.profileFilePrefix = options.profileFilePrefix ?? 'onnxruntime_profile';
   if (options.threads && options.threads > 0) sessionOptions.intraOpNumThreads = options.threads;

@@ -4,6 +4,7 @@ import { registerStandins } from './standins.js';
 import { registerForge } from './forge.js';
 import { registerAnimate } from './animate.js';
 import { registerCrop } from './crop.js';
+import { registerBench } from './bench.js';
 
 /** Registers every subcommand. Each module adds one command (with its own --help) to the program. */
 export function registerCommands(program: Command): void {
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerForge(models);
   registerAnimate(program);
   registerCrop(program);
+  registerBench(program);
 }
