@@ -10,8 +10,8 @@ export function buildProgram(): Command {
   program
     .name('liveportrait')
     .description(
-      'Animate a portrait photo with the head pose, expressions, blinks and lip motion of a driving video,\n' +
-        'webcam, image or motion template (LivePortrait on onnxruntime).',
+      'Animate a portrait photo with the head pose, expressions, blinks and lip motion of a driving video, ' +
+        'webcam, image or motion template (LivePortrait on onnxruntime). Start with `liveportrait models download`.',
     )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')

@@ -65,10 +65,18 @@ export class WarpGenerator {
     return [this.fused, this.warping, this.generator].filter((m): m is LoadedModel => !!m);
   }
 
+  /** The source keypoints stay the same for a whole run: their tensor is made once per source array. */
+  private kpSourceTensor: { readonly data: Float32Array; readonly tensor: Tensor } | undefined;
+
+  private async sourceKeypointTensor(kpSource: Float32Array): Promise<Tensor> {
+    if (this.kpSourceTensor?.data !== kpSource) this.kpSourceTensor = { data: kpSource, tensor: await float32Tensor(kpSource, [1, 21, 3]) };
+    return this.kpSourceTensor.tensor;
+  }
+
   async render(feature3d: Tensor, kpSource: Float32Array, kpDriving: Float32Array): Promise<Float32Array> {
     const feeds = {
       feature_3d: feature3d,
-      kp_source: await float32Tensor(kpSource, [1, 21, 3]),
+      kp_source: await this.sourceKeypointTensor(kpSource),
       kp_driving: await float32Tensor(kpDriving, [1, 21, 3]),
     };
     if (this.fused) return runOne(this.fused.session, feeds, 'out');

@@ -15,6 +15,7 @@ import { OneEuroFilter } from '../math/smoothing.js';
 import { mat3From } from '../math/rotation.js';
 import type { MotionOptions } from './options.js';
 import type { PortraitModels, PreparedSource } from './source.js';
+import { lap, spanStart, type StageTimings } from './timings.js';
 
 /** One driving frame's motion, with what the optional features need. */
 export interface DrivingSample {
@@ -42,6 +43,14 @@ export interface AnimatorOptions {
   /** Driving is a single image (image-driven relative mode with the neutral-lip reference). */
   readonly drivingIsImage?: boolean;
   readonly pasteback?: boolean;
+  /**
+   * Added to the final driving keypoints (after the multiplier, so edits show even with the motion
+   * scaled down): expression edits (sliders) on top of the live motion, e.g.
+   * `editedKeypoints(source.motion, controls) − source.keypoints`.
+   */
+  readonly keypointOffset?: Float32Array;
+  /** Optional per-stage timing hook (stitching, warp, paste). */
+  readonly timings?: StageTimings;
 }
 
 export class FrameAnimator {
@@ -91,6 +100,14 @@ export class FrameAnimator {
 
   /** Driving keypoints for one sample (Algorithm 1 of the original, multiplier last). */
   async drivingKeypoints(sample: DrivingSample): Promise<Float32Array> {
+    const timings = this.options.timings;
+    const t = spanStart(timings);
+    const xd = await this.composeKeypoints(sample);
+    lap(timings, 'stitching', sample.index, t);
+    return xd;
+  }
+
+  private async composeKeypoints(sample: DrivingSample): Promise<Float32Array> {
     const m = this.options.motion;
     const src = this.source;
     const xs = src.keypoints;
@@ -119,15 +136,20 @@ export class FrameAnimator {
       xd = applyStitching(xd, delta);
     }
     if (src.lipNormalizeDelta) xd = applyDelta(xd, src.lipNormalizeDelta);
-    return applyDrivingMultiplier(xs, xd, m.multiplier);
+    xd = applyDrivingMultiplier(xs, xd, m.multiplier);
+    return this.options.keypointOffset ? applyDelta(xd, this.options.keypointOffset) : xd;
   }
 
   /** Renders keypoints that were already composed (editing, templates of keypoints). */
   async renderKeypoints(index: number, drivingKeypoints: Float32Array): Promise<AnimatedFrame> {
+    const timings = this.options.timings;
+    let t = spanStart(timings);
     const out = await this.models.warp.render(this.source.feature, this.source.keypoints, drivingKeypoints);
     const render = tensorToImage(out, 512, 512);
+    t = lap(timings, 'warp', index, t);
     const pasted =
       (this.options.pasteback ?? true) && this.source.pasteBack ? pasteBack(this.source.image, render, this.source.pasteBack) : undefined;
+    if (pasted) lap(timings, 'paste', index, t);
     return { index, render, pasted, drivingKeypoints };
   }
 

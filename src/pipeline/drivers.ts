@@ -17,8 +17,10 @@ import { readTemplate } from '../io/template.js';
 import { probeMedia } from '../io/probe.js';
 import { DEFAULTS } from '../settings.js';
 import type { DrivingSample } from './animator.js';
-import { extractMotion, type PortraitModels } from './source.js';
+import { modelInput, type PortraitModels } from './source.js';
+import { motionFromModelOutputs } from '../math/keypoints.js';
 import type { CropOptions } from './options.js';
+import { lap, spanStart, type StageTimings } from './timings.js';
 
 export type DriverKind = 'video' | 'webcam' | 'image' | 'template';
 
@@ -43,6 +45,8 @@ export interface DriverContext {
   /** Compute eye/lip ratios per frame (retargeting, templates). */
   readonly needRatios: boolean;
   readonly maxFrames?: number;
+  /** Optional per-stage timing hook (decode, detect, crop, motion). */
+  readonly timings?: StageTimings;
 }
 
 export class DrivingInputError extends Error {
@@ -80,12 +84,15 @@ class FrameMotion {
   async sample(index: number, image: RgbImage, isStill: boolean): Promise<DrivingSample> {
     // Frame 0 is always checked for a face (as the original); later frames are tracked only when the
     // crop or the ratios need landmarks.
+    const timings = this.ctx.timings;
+    let t = spanStart(timings);
     let tracked: TrackedFace | undefined;
     if (index === 0 || (this.cropFrames && !this.fixedBox) || this.ctx.needRatios) {
       tracked = await this.tracker.track(image);
       if (!tracked && index === 0) throw new NoFaceError(this.label, isStill ? undefined : 0);
     }
     if (tracked) this.lastBox = tracked.box;
+    t = lap(timings, 'detect', index, t);
     let input256: RgbImage;
     if (this.cropFrames) {
       const box = this.fixedBox ?? this.lastBox;
@@ -93,8 +100,31 @@ class FrameMotion {
     } else {
       input256 = wholeFrameInput(image);
     }
-    const motion: MotionInfo = await extractMotion(this.ctx.models, input256);
+    const tensor = modelInput(input256);
+    t = lap(timings, 'crop', index, t);
+    const motion: MotionInfo = motionFromModelOutputs(await this.ctx.models.motion.extract(tensor));
+    lap(timings, 'motion', index, t);
     return { index, motion, crop256: input256, ...ratiosOf(tracked) };
+  }
+}
+
+/** Decoded frames with the time spent waiting for each one recorded as 'decode'. */
+async function* timedFrames<F extends { readonly index: number }>(frames: AsyncIterable<F>, timings: StageTimings | undefined): AsyncGenerator<F, void, undefined> {
+  if (!timings) {
+    yield* frames;
+    return;
+  }
+  const it = frames[Symbol.asyncIterator]();
+  try {
+    while (true) {
+      const t = spanStart(timings);
+      const next = await it.next();
+      if (next.done) return;
+      lap(timings, 'decode', next.value.index, t);
+      yield next.value;
+    }
+  } finally {
+    await it.return?.();
   }
 }
 
@@ -128,7 +158,7 @@ export async function videoDriver(path: string, ctx: DriverContext): Promise<Dri
         fixedBox = averageBoxes(boxes);
       }
       const fm = new FrameMotion(ctx, label, crop, fixedBox);
-      for await (const frame of reader.frames(signal)) yield await fm.sample(frame.index, frame.image, false);
+      for await (const frame of timedFrames(reader.frames(signal), ctx.timings)) yield await fm.sample(frame.index, frame.image, false);
     },
   };
 }

@@ -6,10 +6,12 @@
 import { dirname, extname, join, basename } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { readImage, writeImage } from '../io/image-file.js';
+import type { RgbImage } from '../image/types.js';
 import { probeMedia } from '../io/probe.js';
 import { openFrameSink, type FrameSink } from '../io/frame-sink.js';
 import { isFrameSequencePattern } from '../io/frame-sequence.js';
 import { onInterrupt } from '../io/interrupt.js';
+import { PreviewWindow } from '../io/preview.js';
 import { defaultOutputPaths } from '../io/paths.js';
 import { openTemplateWriter } from '../io/template.js';
 import { FaceCropper } from '../face/cropper.js';
@@ -21,6 +23,14 @@ import { FrameAnimator, concatFrame, type DrivingSample } from './animator.js';
 import { openDriver, type Driver } from './drivers.js';
 import { expressionMagnitude } from '../math/editing.js';
 import { animateVideoToVideo, type JitterFigure } from './v2v.js';
+import { readAhead } from './read-ahead.js';
+import { clock, type StageTimings } from './timings.js';
+
+/**
+ * Driving samples (decoded, cropped, through M) requested ahead of the renderer: enough that W+G never
+ * waits for the next frame's motion, small enough that memory stays flat (each sample holds a 256 crop).
+ */
+export const SAMPLE_READ_AHEAD = 2;
 
 export interface Engine {
   readonly models: ModelSet;
@@ -76,6 +86,10 @@ export interface AnimateFileRequest {
   readonly signal?: AbortSignal;
   /** Install SIGINT/SIGTERM cleanup of partial outputs (the CLI does). */
   readonly cleanupOnInterrupt?: boolean;
+  /** Show frames live in a window (ffplay); without `output`, nothing is written. Closing it ends the run. */
+  readonly preview?: boolean;
+  /** Optional per-stage timing hook (benchmarks); absent, the pipeline does no timing work. */
+  readonly timings?: StageTimings;
 }
 
 export interface AnimateFileResult {
@@ -87,6 +101,10 @@ export interface AnimateFileResult {
   readonly hasAudio: boolean;
   /** Video-to-video only: keypoint jitter with and without the Kalman smoothing. */
   readonly jitter?: JitterFigure;
+}
+
+function isImageRunFor(driver: Driver): boolean {
+  return driver.kind === 'image';
 }
 
 const IMAGE_EXTS = new Set(['.png', '.jpg', '.jpeg', '.webp']);
@@ -113,8 +131,10 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
     crop: options.crop,
     needRatios,
     maxFrames: options.output.frames,
+    timings: request.timings,
   });
   const isImageRun = driver.kind === 'image';
+  const previewOnly = !!request.preview && !request.output && !isImageRunFor(driver);
   const output = request.output ?? defaultOutputPaths('animations', request.source, request.driving, { image: isImageRun }).main;
   const outExt = extname(output).toLowerCase();
   if (isImageRun && !IMAGE_EXTS.has(outExt)) {
@@ -124,7 +144,7 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
     throw new SourceInputError(`a ${driver.kind} driver writes a video or a frame sequence: use an .mp4 output or DIR/%04d.png, not '${output}'`);
   }
   await mkdir(dirname(output) || '.', { recursive: true });
-  const animator = new FrameAnimator(source, engine.models, { motion: options.motion, drivingIsImage: isImageRun, pasteback: options.output.pasteback });
+  const animator = new FrameAnimator(source, engine.models, { motion: options.motion, drivingIsImage: isImageRun, pasteback: options.output.pasteback, timings: request.timings });
 
   if (isImageRun) {
     for await (const sample of driver.samples(request.signal)) {
@@ -138,28 +158,50 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
 
   const size = options.output.pasteback && source.pasteBack ? { width: source.image.width, height: source.image.height } : { width: 512, height: 512 };
   const sinks: FrameSink[] = [];
+  const preview = request.preview ? PreviewWindow.open(size.width, size.height, driver.fpsText, `liveportrait — ${basename(request.source)}`) : undefined;
   const unregister = request.cleanupOnInterrupt ? onInterrupt(() => Promise.all(sinks.map((s) => s.abort())).then(() => undefined)) : () => {};
   try {
-    const main = await openFrameSink(output, { ...size, fps: driver.fpsText, crf: options.output.crf, audioFrom: driver.audioPath });
-    sinks.push(main);
-    const concatPath = options.output.concat && !isFrameSequencePattern(output) ? concatPathFor(output) : undefined;
+    const main = previewOnly ? undefined : await openFrameSink(output, { ...size, fps: driver.fpsText, crf: options.output.crf, audioFrom: driver.audioPath });
+    if (main) sinks.push(main);
+    const concatPath = main && options.output.concat && !isFrameSequencePattern(output) ? concatPathFor(output) : undefined;
     if (concatPath) sinks.push(await openFrameSink(concatPath, { width: 1536, height: 512, fps: driver.fpsText, crf: options.output.crf, audioFrom: driver.audioPath }));
     let frames = 0;
     const reference = await findReference(driver, options.motion.reference, request.signal);
     if (reference) animator.setReference(reference);
-    for await (const sample of driver.samples(request.signal)) {
+    const timings = request.timings;
+    // Frame N is handed to the encoder while frame N+1 renders; one write in flight at a time is the
+    // backpressure (a slow encoder stalls rendering, never memory).
+    let writing: Promise<void> | undefined;
+    const write = async (index: number, image: RgbImage, concat: RgbImage | undefined): Promise<void> => {
+      const t = timings ? clock() : 0;
+      if (main) await main.write(image);
+      if (concat) await sinks[1].write(concat);
+      if (timings) timings.record('encode', index, clock() - t);
+    };
+    for await (const sample of readAhead(driver.samples(request.signal), SAMPLE_READ_AHEAD)) {
       const frame = await animator.animate(sample);
-      await main.write(frame.pasted ?? frame.render);
-      if (concatPath) await sinks[1].write(concatFrame(sample.crop256, source.input256, frame.render));
+      const image = frame.pasted ?? frame.render;
+      const concat = concatPath ? concatFrame(sample.crop256, source.input256, frame.render) : undefined;
+      if (writing) await writing;
+      writing = write(sample.index, image, concat);
+      // Awaited before the next write or at the end; this only keeps a failure from counting as unhandled meanwhile.
+      writing.catch(() => undefined);
+      if (preview) {
+        if (preview.closed) break;
+        await preview.show(image);
+      }
       frames++;
       request.onProgress?.(frames, driver.frameCount);
     }
+    if (writing) await writing;
     if (frames === 0) throw new SourceInputError(`the driver ${driver.label} produced no frames`);
     const closed = await Promise.all(sinks.map((s) => s.close()));
+    await preview?.close();
     animator.warnings.forEach(warn);
-    const hasAudio = (closed[0] as { hasAudio?: boolean }).hasAudio ?? false;
-    return { output, concat: concatPath, frames, fps: driver.fps, driverKind: driver.kind, hasAudio };
+    const hasAudio = (closed[0] as { hasAudio?: boolean } | undefined)?.hasAudio ?? false;
+    return { output: main ? output : '', concat: concatPath, frames, fps: driver.fps, driverKind: driver.kind, hasAudio };
   } catch (err) {
+    await preview?.close().catch(() => undefined);
     await Promise.all(sinks.map((s) => s.abort().catch(() => undefined)));
     throw err;
   } finally {

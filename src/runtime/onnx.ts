@@ -45,7 +45,7 @@ export async function getOrt(): Promise<OrtModule> {
 
 export class DeviceUnavailableError extends Error {
   constructor(device: Device, available: readonly string[], hint: string) {
-    super(`device '${device}' is not available in this onnxruntime install (available: ${available.join(', ')}). ${hint}`);
+    super(`device '${device}' cannot be used here (providers in this onnxruntime build: ${available.join(', ')}). ${hint}`);
     this.name = 'DeviceUnavailableError';
   }
 }
@@ -54,7 +54,8 @@ export class DeviceUnavailableError extends Error {
 export async function availableDevices(): Promise<Device[]> {
   const m = await getOrt();
   if (ortKind === 'node' && m.listSupportedBackends) {
-    const names = m.listSupportedBackends().filter((b) => b.bundled || hasCudaBinaries()).map((b) => b.name);
+    const cuda = await hasCudaBinaries();
+    const names = m.listSupportedBackends().filter((b) => b.bundled || (b.name === 'cuda' && cuda)).map((b) => b.name);
     return (['cpu', 'cuda', 'webgpu'] as const).filter((d) => names.includes(d));
   }
   const out: Device[] = ['wasm'];
@@ -62,10 +63,18 @@ export async function availableDevices(): Promise<Device[]> {
   return out;
 }
 
-function hasCudaBinaries(): boolean {
-  // onnxruntime-node keeps the CUDA provider library next to its binding when its installer fetched it.
-  // This check is synchronous and best-effort; the session creation error is the final word.
-  return false;
+/** onnxruntime-node keeps the CUDA provider library next to its binding when its installer fetched it. */
+async function hasCudaBinaries(): Promise<boolean> {
+  try {
+    const { createRequire } = await import('node:module');
+    const { existsSync, readdirSync } = await import('node:fs');
+    const { dirname, join } = await import('node:path');
+    const root = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    const dir = join(root, 'bin', 'napi-v6', process.platform, process.arch);
+    return existsSync(dir) && readdirSync(dir).some((f) => /onnxruntime_providers_cuda/.test(f));
+  } catch {
+    return false;
+  }
 }
 
 export interface SessionOptions {
@@ -98,6 +107,13 @@ function providersFor(device: Device): InferenceSession.ExecutionProviderConfig[
 export async function createSession(model: string | Uint8Array, options: SessionOptions = {}): Promise<InferenceSession> {
   const m = await getOrt();
   const device = options.device ?? (isNode ? 'cpu' : 'wasm');
+  if (isNode && device === 'cuda' && ortKind === 'node' && !(await availableDevices()).includes('cuda')) {
+    throw new DeviceUnavailableError(
+      device,
+      await availableDevices(),
+      'onnxruntime-node has no CUDA provider installed: reinstall it with network access and ONNXRUNTIME_NODE_INSTALL=cuda12, on a machine with CUDA 12 and cuDNN 9.',
+    );
+  }
   if (isNode && device === 'wasm') {
     throw new DeviceUnavailableError(device, await availableDevices(), "Use 'cpu' in Node; 'wasm' is the browser's CPU provider.");
   }
@@ -108,6 +124,11 @@ export async function createSession(model: string | Uint8Array, options: Session
     enableMemPattern: true,
     executionMode: 'sequential',
     enableProfiling: options.profile ?? false,
+    // Failures are reported through the thrown error; native error logs would only repeat it.
+    logSeverityLevel: 4,
+    // No busy-waiting between ops: the pipeline overlaps M, W+G and the ffmpeg encoder/decoder
+    // processes, and spinning pool threads starve them on small CPUs (measured with `liveportrait bench`).
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
   if (options.profile) sessionOptions.profileFilePrefix = options.profileFilePrefix ?? 'onnxruntime_profile';
   if (options.threads && options.threads > 0) sessionOptions.intraOpNumThreads = options.threads;

@@ -71,6 +71,7 @@ interface AnimateOpts extends CommonOpts {
   maxDim: number;
   pasteback: boolean;
   concat?: boolean;
+  preview?: boolean;
   frames?: number;
   crf: number;
   reference: string;
@@ -123,7 +124,7 @@ export function registerAnimate(program: Command): void {
   animate
     .option('--no-relative', 'absolute driving motion instead of motion relative to the reference frame')
     .addOption(new Option('--region <name>', 'which part the driver animates').choices(ANIMATION_REGIONS).default(DEFAULTS.motion.region))
-    .option('--no-stitching', 'do not apply the stitching MLP (also disables paste-back quality; the original requires stitching for paste-back)')
+    .option('--no-stitching', 'do not apply the stitching MLP (the pasted-back face may then not line up with the shoulders)')
     .option('--eye-retargeting', 'drive the eyes from the driver\'s eye-open ratio (needs landmark.onnx)')
     .option('--lip-retargeting', 'drive the lips from the driver\'s lip-open ratio (needs landmark.onnx)')
     .option('--normalize-lip', 'close an open source mouth before animating (needs landmark.onnx)')
@@ -151,6 +152,7 @@ export function registerAnimate(program: Command): void {
     .addOption(new Option('--driving-vy <x>', 'driving crop vertical shift').argParser(num('--driving-vy', -0.5, 0.5)).default(DEFAULTS.crop.driving.vy))
     .addOption(new Option('--max-dim <px>', 'limit of the source image\'s long side (the original\'s 1280)').argParser(int('--max-dim', 64)).default(DEFAULTS.source.maxDim))
     .option('--no-pasteback', 'write the 512x512 face render instead of pasting it back into the source')
+    .option('--preview', 'show the result live in a window (ffplay); without -o nothing is written; close the window to stop')
     .option('--concat', 'also write {output}_concat.mp4: driving | source | result side by side')
     .addOption(new Option('--frames <n>', 'animate at most N frames').argParser(int('--frames', 1)))
     .addOption(new Option('--crf <n>', 'H.264 quality (0 best … 51 worst)').argParser(int('--crf', 0)).default(DEFAULTS.output.crf))
@@ -178,12 +180,13 @@ export function registerAnimate(program: Command): void {
           output: o.output,
           options: toOptions(o),
           cleanupOnInterrupt: true,
+          preview: o.preview,
           onProgress: (done, total) => bar.update(done, total),
           onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
         });
         bar.stop();
         process.stdout.write(
-          `wrote ${result.output} (${result.frames} frame${result.frames === 1 ? '' : 's'}${result.driverKind === 'image' ? '' : ` at ${+result.fps.toFixed(3)} fps${result.hasAudio ? ', with audio' : ''}`})\n` +
+          `${result.output ? `wrote ${result.output}` : 'previewed'} (${result.frames} frame${result.frames === 1 ? '' : 's'}${result.driverKind === 'image' ? '' : ` at ${+result.fps.toFixed(3)} fps${result.hasAudio ? ', with audio' : ''}`})\n` +
             (result.concat ? `wrote ${result.concat}\n` : '') +
             (result.jitter
               ? `keypoint jitter (mean frame-to-frame L2): ${result.jitter.smoothed.toExponential(3)} smoothed, ${result.jitter.unsmoothed.toExponential(3)} unsmoothed (ratio ${result.jitter.ratio.toFixed(3)})\n`

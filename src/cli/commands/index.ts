@@ -5,6 +5,7 @@ import { registerForge } from './forge.js';
 import { registerAnimate } from './animate.js';
 import { registerCrop } from './crop.js';
 import { registerEdit } from './edit.js';
+import { registerBench } from './bench.js';
 
 /** Registers every subcommand. Each module adds one command (with its own --help) to the program. */
 export function registerCommands(program: Command): void {
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerAnimate(program);
   registerCrop(program);
   registerEdit(program);
+  registerBench(program);
 }

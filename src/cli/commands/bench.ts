@@ -1,0 +1,94 @@
+/** `liveportrait bench [memory]`: real-cost benchmarks of the animation pipeline (see README, Performance). */
+import { Argument, Command, Option } from 'commander';
+import { DEVICES, type Device } from '../../settings.js';
+import { expectInteger, parseNumberOption } from '../../validate.js';
+import { packDirectory } from '../../models/paths.js';
+import { DRIVING_CROP_MODES, type DrivingCropMode } from '../../pipeline/options.js';
+import { defaultBenchInputs, formatBench, mib, runBench } from '../../bench/run-bench.js';
+import { runMemoryBench } from '../../bench/memory.js';
+
+interface BenchOpts {
+  models?: string;
+  device: Device;
+  threads?: number;
+  frames?: string;
+  warmup: number;
+  modelFrames: number;
+  source?: string;
+  driving?: string;
+  output?: string;
+  cropDriving: DrivingCropMode;
+  pasteback: boolean;
+  json?: boolean;
+}
+
+const int = (name: string, min = 0) => (text: string) => expectInteger(name, parseNumberOption(name, text), min);
+
+function frameCounts(text: string): number[] {
+  return text.split(',').map((part) => expectInteger('--frames', parseNumberOption('--frames', part.trim()), 1));
+}
+
+export function registerBench(program: Command): Command {
+  return program
+    .command('bench')
+    .description('benchmark the real pipeline (video → mp4 with paste-back): per-stage ms, fps, overhead, peak RSS; or `bench memory`')
+    .addArgument(new Argument('[mode]', 'speed (default) or memory (peak RSS of a short and a long run, each in its own process)').choices(['speed', 'memory']).default('speed'))
+    .addOption(new Option('--models <dir>', 'model pack directory (e.g. a forged pack: liveportrait models forge DIR)'))
+    .addOption(new Option('--device <name>', 'execution provider').choices(DEVICES.filter((d) => d !== 'wasm')).default('cpu'))
+    .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads (0 = one per physical core)').argParser(int('--threads')))
+    .option('--frames <n>', 'measured frames (speed, default 10), or comma-separated frame counts (memory, default 30,300)')
+    .addOption(new Option('--warmup <k>', 'frames run before measuring (speed)').argParser(int('--warmup')).default(2))
+    .option('--source <image>', 'source portrait (default ../shared/samples/source/s9.jpg, 720×1280)')
+    .option('--driving <video>', 'driving video (default ../shared/samples/driving/d0.mp4; memory: d6.mp4, 1008 frames)')
+    .addOption(new Option('--model-frames <n>', 'frames of the isolated model-only pass (speed)').argParser(int('--model-frames', 1)).default(3))
+    .option('-o, --output <file>', 'keep the rendered video here (default: a temporary file, removed)')
+    .addOption(new Option('--crop-driving <mode>', 'crop driving frames around the face (on: time per-frame detection/tracking)').choices(DRIVING_CROP_MODES).default('auto'))
+    .option('--no-pasteback', 'time the 512×512 render without paste-back')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  liveportrait models forge packs/forged && liveportrait bench --models packs/forged --frames 10\n' +
+        '  liveportrait models standins packs/standins && liveportrait bench memory --models packs/standins --frames 30,300\n' +
+        'Per-stage times are medians over the measured frames; end-to-end is the median interval between\n' +
+        'finished frames, so work that overlaps (decode and M ahead of W+G, encoding behind it) is counted once.',
+    )
+    .action(async (mode: 'speed' | 'memory', o: BenchOpts) => {
+      const defaults = defaultBenchInputs();
+      const source = o.source ?? defaults.source;
+      const driving = o.driving ?? (mode === 'memory' ? defaults.longDriving : defaults.driving);
+      if (!source) throw new Error('missing --source: no default portrait (../shared/samples/source/s9.jpg is not there)');
+      if (!driving) throw new Error('missing --driving: no default driving video (../shared/samples/driving is not there)');
+      const models = packDirectory({ models: o.models });
+      const log = (line: string) => {
+        if (!o.json) process.stderr.write(line);
+      };
+      if (mode === 'memory') {
+        const frames = frameCounts(o.frames ?? '30,300');
+        const r = await runMemoryBench({ models, source, driving, frames, threads: o.threads, onRun: (n) => log(`running ${n} frames in a child process…\n`) });
+        if (o.json) {
+          process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+          return;
+        }
+        for (const run of r.runs) process.stdout.write(`${String(run.frames).padStart(6)} frames  peak RSS ${mib(run.peakRssBytes).padStart(9)}  (${run.fps.toFixed(1)} fps)\n`);
+        process.stdout.write(`ratio ${r.ratio.toFixed(3)} (flat memory: within 1.15)\n`);
+        return;
+      }
+      const [frames] = frameCounts(o.frames ?? '10');
+      const result = await runBench({
+        models,
+        device: o.device,
+        threads: o.threads,
+        frames,
+        warmup: o.warmup,
+        source,
+        driving,
+        output: o.output,
+        modelFrames: o.modelFrames,
+        animate: { crop: { cropDriving: o.cropDriving }, output: { pasteback: o.pasteback } },
+        onFrame: (done, total) => log(`\rframe ${done}/${total}`),
+      });
+      log('\n');
+      process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatBench(result)}\n`);
+    });
+}

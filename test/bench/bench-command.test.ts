@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeStandinPack } from '../../src/models/standin-pack.js';
+import { STAGES } from '../../src/pipeline/timings.js';
+import { BenchRecorder, median } from '../../src/bench/recorder.js';
+import type { BenchResult } from '../../src/bench/run-bench.js';
+import { needsShared, needsFfmpeg, sharedPath } from '../helpers/shared.js';
+
+const CLI = 'dist/src/cli/bin.js';
+
+test('BenchRecorder: medians over measured frames, model-only and overhead', () => {
+  const r = new BenchRecorder(1);
+  const stageMs: Record<string, number> = { decode: 1, detect: 0, crop: 2, motion: 10, stitching: 1, warp: 100, paste: 5, encode: 3 };
+  for (let f = 0; f < 4; f++) {
+    for (const s of STAGES) r.record(s, f, f === 0 ? 1000 : stageMs[s]);
+    r.record('stitching', f, 1); // a stage may report twice in a frame: the times add up
+  }
+  const s = r.summary();
+  assert.equal(s.measuredFrames, 3);
+  assert.equal(s.stages.warp.medianMs, 100);
+  assert.equal(s.stages.stitching.medianMs, 2);
+  assert.equal(s.modelMs, 112);
+  assert.equal(s.stageSumMs, 123);
+  assert.equal(median([3, 1, 2, 10]), 2.5);
+  assert.ok(Number.isNaN(s.frameMs), 'no frames completed, no frame interval');
+});
+
+test('bench --json on a stand-in pack reports every stage with sane numbers', { skip: needsShared || needsFfmpeg }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lp-bench-'));
+  try {
+    await writeStandinPack(join(dir, 'pack'));
+    const run = spawnSync(
+      process.execPath,
+      [CLI, 'bench', '--json', '--models', join(dir, 'pack'), '--frames', '3', '--warmup', '1', '--crop-driving', 'on', '--model-frames', '2', '--driving', sharedPath('samples/driving/d0.mp4'), '--source', sharedPath('samples/source/s9.jpg')],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const r = JSON.parse(run.stdout) as BenchResult;
+    assert.equal(r.timing.measuredFrames, 3);
+    assert.equal(r.warmupFrames, 1);
+    assert.deepEqual(Object.keys(r.timing.stages), [...STAGES]);
+    for (const stage of STAGES) {
+      const s = r.timing.stages[stage];
+      assert.ok(Number.isFinite(s.medianMs) && s.medianMs >= 0, `${stage} median ${s.medianMs}`);
+      assert.ok(s.meanMs >= 0 && s.meanMs < 60_000, `${stage} mean ${s.meanMs}`);
+    }
+    // Per-frame tracking is on (--crop-driving on) and paste-back is on: those stages really ran.
+    for (const stage of ['decode', 'detect', 'motion', 'warp', 'paste'] as const) assert.ok(r.timing.stages[stage].meanMs > 0, `${stage} was not timed`);
+    assert.ok(r.timing.modelMs > 0 && r.timing.modelMs <= r.timing.stageSumMs + 1e-9);
+    assert.ok(r.timing.frameMs > 0 && Math.abs(r.timing.fps * r.timing.frameMs - 1000) < 1e-6);
+    assert.equal(r.modelOnly.frames, 2);
+    assert.ok(r.modelOnly.totalMs > 0 && r.modelOnly.totalMs >= r.modelOnly.warpMs);
+    assert.ok(Math.abs(r.overhead - r.timing.frameMs / r.modelOnly.totalMs) < 1e-9);
+    assert.ok(r.peakRssBytes > 20 * 2 ** 20 && r.peakRssBytes < 8 * 2 ** 30, `peak RSS ${r.peakRssBytes}`);
+    assert.deepEqual([r.source.width, r.source.height], [720, 1280]);
+    assert.deepEqual([r.output.width, r.output.height, r.output.pasteback], [720, 1280, true]);
+    assert.equal(r.pack.kind, 'standin');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
