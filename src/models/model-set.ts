@@ -5,7 +5,7 @@
 import type { Role } from './contract.js';
 import { assertRequiredPresent, openPackDirectory, resolveRole, type PackDirectory } from './pack-dir.js';
 import { loadModel, type LoadedModel } from './session.js';
-import { AppearanceExtractor, MotionExtractor, StitchingModels, WarpGenerator } from './wrappers.js';
+import { assemblePortraitModels, type AppearanceExtractor, type MotionExtractor, type StitchingModels, type WarpGenerator } from './wrappers.js';
 import type { SessionOptions } from '../runtime/onnx.js';
 import type { DetectorKind } from '../settings.js';
 
@@ -76,11 +76,7 @@ export async function loadModelSet(dir: string, options: ModelSetOptions = {}): 
     loaded.push(model);
     return model;
   };
-  const appearance = (await load('appearance'))!;
-  const motion = (await load('motion'))!;
-  const fused = await load('warping_spade');
-  const warp = fused ? WarpGenerator.fused(fused) : WarpGenerator.split((await load('warping'))!, (await load('spade_generator'))!);
-  const stitching = new StitchingModels((await load('stitching'))!, await load('retarget_eye'), await load('retarget_lip'));
+  const portrait = await assemblePortraitModels(load);
   const face: FaceModels = {
     detector: await load(DETECTOR_ROLES[detectorKind][0]),
     landmark203: await load('landmark203'),
@@ -89,10 +85,7 @@ export async function loadModelSet(dir: string, options: ModelSetOptions = {}): 
   };
   return {
     pack,
-    appearance: new AppearanceExtractor(appearance),
-    motion: new MotionExtractor(motion),
-    warp,
-    stitching,
+    ...portrait,
     face,
     detectorKind,
     standinRoles: loaded.filter((m) => m.standin).map((m) => m.role),

@@ -111,3 +111,23 @@ export class StitchingModels {
     return this.mlp(this.lip, input65);
   }
 }
+
+/**
+ * Wraps the LivePortrait roles from a loader (files in Node, bytes in the browser): F, M, the fused or
+ * split warping/generator, and the three MLPs. The loader returns undefined for an absent role.
+ */
+export async function assemblePortraitModels(
+  load: (role: 'appearance' | 'motion' | 'warping_spade' | 'warping' | 'spade_generator' | 'stitching' | 'retarget_eye' | 'retarget_lip') => Promise<LoadedModel | undefined>,
+): Promise<{ appearance: AppearanceExtractor; motion: MotionExtractor; warp: WarpGenerator; stitching: StitchingModels }> {
+  const need = async (role: Parameters<typeof load>[0]): Promise<LoadedModel> => {
+    const m = await load(role);
+    if (!m) throw new Error(`the model for role '${role}' is missing`);
+    return m;
+  };
+  const appearance = new AppearanceExtractor(await need('appearance'));
+  const motion = new MotionExtractor(await need('motion'));
+  const fused = await load('warping_spade');
+  const warp = fused ? WarpGenerator.fused(fused) : WarpGenerator.split(await need('warping'), await need('spade_generator'));
+  const stitching = new StitchingModels(await need('stitching'), await load('retarget_eye'), await load('retarget_lip'));
+  return { appearance, motion, warp, stitching };
+}

@@ -6,7 +6,7 @@ import { editedKeypoints, validateEditControls, type EditControls } from '../../
  */
 import type { Role } from '../../src/models/contract.js';
 import { loadModel, type LoadedModel } from '../../src/models/session.js';
-import { AppearanceExtractor, MotionExtractor, StitchingModels, WarpGenerator } from '../../src/models/wrappers.js';
+import { assemblePortraitModels } from '../../src/models/wrappers.js';
 import { buildStandin } from '../../src/onnx/standins.js';
 import { rewriteGridSample5D } from '../../src/onnx/rewrite/gridsample5d.js';
 import { FaceCropper, wholeFrameInput } from '../../src/face/cropper.js';
@@ -101,16 +101,12 @@ export class LiveEngine {
       loaded.push(model);
       return model;
     };
-    const appearance = (await load('appearance'))!;
-    const motion = (await load('motion'))!;
-    const fused = await load('warping_spade');
-    const warp = fused ? WarpGenerator.fused(fused) : WarpGenerator.split((await load('warping'))!, (await load('spade_generator'))!);
-    const stitching = new StitchingModels((await load('stitching'))!, await load('retarget_eye'), await load('retarget_lip'));
+    const portrait = await assemblePortraitModels(load);
     const detector = (await load('detector_yunet'))!;
     const landmark203 = await load('landmark203');
     if (!landmark203) notices.push('no 203-point landmark model: faces are detected on every frame and eye/lip retargeting is off');
     const cropper = FaceCropper.fromModels('yunet', { detector, landmark203 });
-    const models: PortraitModels = { appearance: new AppearanceExtractor(appearance), motion: new MotionExtractor(motion), warp, stitching };
+    const models: PortraitModels = portrait;
     return new LiveEngine(device, models, cropper, loaded, notices);
   }
 
