@@ -48,7 +48,7 @@ export default defineConfig({
     conditions: ['onnxruntime-web-use-extern-wasm', ...defaultClientConditions],
     alias: [
       { find: /^onnxruntime-node$/, replacement: nodeOnly },
-      { find: /^node:fs\/promises$/, replacement: nodeOnly },
+      { find: /^node:(fs|fs\/promises|module|path)$/, replacement: nodeOnly },
     ],
   },
   server: { host: '127.0.0.1', headers: isolation, fs: { allow: [here('..')] } },
