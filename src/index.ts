@@ -17,7 +17,7 @@ export { resolveAnimateOptions, DEFAULT_ANIMATE_OPTIONS } from './pipeline/optio
 export type { AnimateOptions, AnimateOptionsInput, MotionOptions, CropOptions, OutputOptions } from './pipeline/options.js';
 export { prepareSource, extractMotion } from './pipeline/source.js';
 export type { PreparedSource, PortraitModels, PrepareSourceOptions } from './pipeline/source.js';
-export { FrameAnimator, concatFrame } from './pipeline/animator.js';
+export { FrameAnimator, concatFrame, comparisonTile } from './pipeline/animator.js';
 export type { DrivingSample, AnimatedFrame, AnimatorOptions } from './pipeline/animator.js';
 export { openDriver, videoDriver, webcamDriver, imageDriver, templateDriver } from './pipeline/drivers.js';
 export type { Driver, DriverKind, DriverContext } from './pipeline/drivers.js';

@@ -158,9 +158,17 @@ export class FrameAnimator {
   }
 }
 
-/** The side-by-side comparison frame: driving input | source input | render, each 512×512. */
-export function concatFrame(driving256: RgbImage | undefined, source256: RgbImage, render: RgbImage): RgbImage {
-  const tiles = [driving256 ? resizeBilinear(driving256, 512, 512) : createRgbImage(512, 512), resizeBilinear(source256, 512, 512), render];
+/** Resizes a 256 input to a 512 comparison tile (done once for the source, per frame for the driver). */
+export function comparisonTile(image256: RgbImage | undefined): RgbImage {
+  return image256 ? resizeBilinear(image256, 512, 512) : createRgbImage(512, 512);
+}
+
+/**
+ * The side-by-side comparison frame: driving input | source input | render, each 512×512. The source
+ * tile never changes within a run: pass it already resized (`comparisonTile(source.input256)`).
+ */
+export function concatFrame(driving256: RgbImage | undefined, sourceTile: RgbImage, render: RgbImage): RgbImage {
+  const tiles = [comparisonTile(driving256), sourceTile.width === 512 ? sourceTile : comparisonTile(sourceTile), render];
   const out = createRgbImage(1536, 512);
   for (let y = 0; y < 512; y++) {
     for (let t = 0; t < 3; t++) {

@@ -19,7 +19,7 @@ import { loadModelSet, standinWarning, type ModelSet } from '../models/model-set
 import type { SessionOptions } from '../runtime/onnx.js';
 import { resolveAnimateOptions, type AnimateOptions, type AnimateOptionsInput } from './options.js';
 import { prepareSource, type PreparedSource } from './source.js';
-import { FrameAnimator, concatFrame, type DrivingSample } from './animator.js';
+import { FrameAnimator, comparisonTile, concatFrame, type DrivingSample } from './animator.js';
 import { openDriver, type Driver } from './drivers.js';
 import { expressionMagnitude } from '../math/editing.js';
 import { animateVideoToVideo, type JitterFigure } from './v2v.js';
@@ -150,7 +150,7 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
     for await (const sample of driver.samples(request.signal)) {
       const frame = await animator.animate(sample);
       await writeImage(output, frame.pasted ?? frame.render);
-      if (options.output.concat) await writeImage(concatPathFor(output), concatFrame(sample.crop256, source.input256, frame.render));
+      if (options.output.concat) await writeImage(concatPathFor(output), concatFrame(sample.crop256, comparisonTile(source.input256), frame.render));
     }
     animator.warnings.forEach(warn);
     return { output, concat: options.output.concat ? concatPathFor(output) : undefined, frames: 1, fps: driver.fps, driverKind: driver.kind, hasAudio: false };
@@ -164,6 +164,7 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
     const main = previewOnly ? undefined : await openFrameSink(output, { ...size, fps: driver.fpsText, crf: options.output.crf, audioFrom: driver.audioPath });
     if (main) sinks.push(main);
     const concatPath = main && options.output.concat && !isFrameSequencePattern(output) ? concatPathFor(output) : undefined;
+    const sourceTile = concatPath ? comparisonTile(source.input256) : undefined;
     if (concatPath) sinks.push(await openFrameSink(concatPath, { width: 1536, height: 512, fps: driver.fpsText, crf: options.output.crf, audioFrom: driver.audioPath }));
     let frames = 0;
     const reference = await findReference(driver, options.motion.reference, request.signal);
@@ -181,7 +182,7 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
     for await (const sample of readAhead(driver.samples(request.signal), SAMPLE_READ_AHEAD)) {
       const frame = await animator.animate(sample);
       const image = frame.pasted ?? frame.render;
-      const concat = concatPath ? concatFrame(sample.crop256, source.input256, frame.render) : undefined;
+      const concat = concatPath ? concatFrame(sample.crop256, sourceTile ?? comparisonTile(source.input256), frame.render) : undefined;
       if (writing) await writing;
       writing = write(sample.index, image, concat);
       // Awaited before the next write or at the end; this only keeps a failure from counting as unhandled meanwhile.
