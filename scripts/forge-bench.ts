@@ -7,6 +7,7 @@
 import { forgeModel, FORGE_ROLES, type ForgeRole } from '../src/onnx/forge/index.js';
 import { createSession, float32Tensor, type Tensor } from '../src/runtime/onnx.js';
 import { SeededRandom } from '../src/onnx/random.js';
+import { summarizeValues } from '../src/bench/stats.js';
 
 function argument(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -18,23 +19,7 @@ const roles = (argument('--roles')?.split(',') ?? ['appearance', 'motion', 'warp
 for (const r of roles) if (!(FORGE_ROLES as readonly string[]).includes(r)) throw new Error(`unknown role ${r}`);
 
 function describe(data: Float32Array): string {
-  let min = Infinity;
-  let max = -Infinity;
-  let sum = 0;
-  let sumSq = 0;
-  let nonFinite = 0;
-  for (const v of data) {
-    if (!Number.isFinite(v)) {
-      nonFinite++;
-      continue;
-    }
-    min = Math.min(min, v);
-    max = Math.max(max, v);
-    sum += v;
-    sumSq += v * v;
-  }
-  const mean = sum / data.length;
-  const std = Math.sqrt(Math.max(0, sumSq / data.length - mean * mean));
+  const { min, max, mean, std, nonFinite } = summarizeValues(data);
   return `min ${min.toPrecision(3)} max ${max.toPrecision(3)} mean ${mean.toPrecision(3)} std ${std.toPrecision(3)} non-finite ${nonFinite}`;
 }
 

@@ -1,5 +1,6 @@
 /** Reading forged graphs back for the fidelity tests. */
 import { decodeModel, type GraphProto, type ModelProto } from '../../../src/onnx/builder.js';
+import { summarizeValues } from '../../../src/bench/stats.js';
 
 export function graphOf(bytes: Uint8Array): { model: ModelProto; graph: GraphProto } {
   const model = decodeModel(bytes);
@@ -53,21 +54,5 @@ export function metadataOf(model: ModelProto): Record<string, string> {
 
 /** min, max, standard deviation and the count of non-finite values. */
 export function summary(data: Float32Array): { min: number; max: number; std: number; nonFinite: number } {
-  let min = Infinity;
-  let max = -Infinity;
-  let sum = 0;
-  let sumSq = 0;
-  let nonFinite = 0;
-  for (const v of data) {
-    if (!Number.isFinite(v)) {
-      nonFinite++;
-      continue;
-    }
-    if (v < min) min = v;
-    if (v > max) max = v;
-    sum += v;
-    sumSq += v * v;
-  }
-  const mean = sum / data.length;
-  return { min, max, std: Math.sqrt(Math.max(0, sumSq / data.length - mean * mean)), nonFinite };
+  return summarizeValues(data);
 }
