@@ -11,7 +11,7 @@
  */
 import { float32Tensor, type InferenceSession } from '../runtime/onnx.js';
 import { invertAffine, transformPoints, type Affine2x3 } from '../math/affine.js';
-import type { Box } from '../math/crop.js';
+import { boxCenteredTransform, type Box } from '../math/crop.js';
 import { imageToTensor } from '../image/tensor.js';
 import { warpAffine } from '../image/warp.js';
 import type { RgbImage } from '../image/types.js';
@@ -20,11 +20,7 @@ export const FACEMESH_INPUT_SIZE = 256;
 export const FACEMESH_POINTS = 478;
 
 export function facemeshTransform(box: Box): Affine2x3 {
-  const size = FACEMESH_INPUT_SIZE;
-  const w = box[2] - box[0], h = box[3] - box[1];
-  const cx = (box[0] + box[2]) / 2, cy = (box[1] + box[3]) / 2;
-  const s = size / (Math.max(w, h) * 1.5);
-  return Float64Array.of(s, 0, size / 2 - s * cx, 0, s, size / 2 - s * cy);
+  return boxCenteredTransform(box, FACEMESH_INPUT_SIZE, 1.5);
 }
 
 /** First output → 478 (x, y) in image pixels (z dropped). */

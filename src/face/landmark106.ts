@@ -8,7 +8,7 @@
  */
 import { float32Tensor, type InferenceSession } from '../runtime/onnx.js';
 import { invertAffine, transformPoints, type Affine2x3 } from '../math/affine.js';
-import type { Box } from '../math/crop.js';
+import { boxCenteredTransform, type Box } from '../math/crop.js';
 import { imageToTensorNormalized } from '../image/tensor.js';
 import { warpAffine } from '../image/warp.js';
 import type { RgbImage } from '../image/types.js';
@@ -17,12 +17,9 @@ export const LANDMARK106_INPUT_SIZE = 192;
 
 /** Image → crop transform for the 106-point model: centred on the box, 1.5× its longer side. */
 export function landmark106Transform(box: Box): Affine2x3 {
-  const size = LANDMARK106_INPUT_SIZE;
-  const w = box[2] - box[0], h = box[3] - box[1];
-  const cx = (box[0] + box[2]) / 2, cy = (box[1] + box[3]) / 2;
-  const s = size / (Math.max(w, h) * 1.5);
-  return Float64Array.of(s, 0, size / 2 - s * cx, 0, s, size / 2 - s * cy);
+  return boxCenteredTransform(box, LANDMARK106_INPUT_SIZE, 1.5);
 }
+
 
 /** 212 network outputs in [−1, 1] → 106 points in image pixels: (pred + 1)·96, then the inverse crop. */
 export function decodeLandmark106(pred: ArrayLike<number>, imageToCrop: Affine2x3): Float32Array {

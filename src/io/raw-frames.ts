@@ -73,41 +73,61 @@ export async function* readRawFrames(args: readonly string[], options: RawFrameO
   }
 }
 
+/** Cuts a byte stream of raw RGB frames into whole frames, whatever the chunk boundaries. */
+class FrameAssembler {
+  private frame: Uint8Array;
+  private filled = 0;
+
+  constructor(readonly frameSize: number) {
+    this.frame = new Uint8Array(frameSize);
+  }
+
+  /** Bytes of an incomplete frame held so far. */
+  get pending(): number {
+    return this.filled;
+  }
+
+  /** Takes a chunk and yields each frame it completes (a fresh buffer per frame). */
+  *push(bytes: Uint8Array): Generator<Uint8Array> {
+    let offset = 0;
+    while (offset < bytes.length) {
+      const n = Math.min(this.frameSize - this.filled, bytes.length - offset);
+      this.frame.set(bytes.subarray(offset, offset + n), this.filled);
+      this.filled += n;
+      offset += n;
+      if (this.filled === this.frameSize) {
+        const done = this.frame;
+        this.frame = new Uint8Array(this.frameSize);
+        this.filled = 0;
+        yield done;
+      }
+    }
+  }
+}
+
 async function* consecutiveFrames(proc: MediaProcess, options: RawFrameOptions): AsyncGenerator<VideoFrame> {
-  const frameSize = options.width * options.height * 3;
-  let frame = new Uint8Array(frameSize);
-  let filled = 0;
+  const assembler = new FrameAssembler(options.width * options.height * 3);
   let index = 0;
   // The stream's async iterator pulls one chunk at a time: while a frame is out with the consumer no more
   // is read, the pipe fills up and ffmpeg blocks on its write.
   for await (const chunk of proc.child.stdout as Readable) {
-    const bytes = chunk as Buffer;
-    let offset = 0;
-    while (offset < bytes.length) {
-      const n = Math.min(frameSize - filled, bytes.length - offset);
-      frame.set(bytes.subarray(offset, offset + n), filled);
-      filled += n;
-      offset += n;
-      if (filled === frameSize) {
-        const image = createRgbImage(options.width, options.height, frame);
-        yield { index, timestamp: options.fps ? index / options.fps : 0, image };
-        index++;
-        frame = new Uint8Array(frameSize);
-        filled = 0;
-      }
+    for (const data of assembler.push(chunk as Buffer)) {
+      const image = createRgbImage(options.width, options.height, data);
+      yield { index, timestamp: options.fps ? index / options.fps : 0, image };
+      index++;
     }
   }
-  if (filled > 0) {
+  if (assembler.pending > 0) {
     const exit = await proc.exited;
-    if (exit.code === 0) throw new VideoReadError(options.label, `ffmpeg's output ended inside frame ${index} (${filled} of ${frameSize} bytes)`, proc.stderrTail());
+    if (exit.code === 0) {
+      throw new VideoReadError(options.label, `ffmpeg's output ended inside frame ${index} (${assembler.pending} of ${assembler.frameSize} bytes)`, proc.stderrTail());
+    }
   }
 }
 
 async function* latestFrames(proc: MediaProcess, options: RawFrameOptions): AsyncGenerator<VideoFrame> {
-  const frameSize = options.width * options.height * 3;
+  const assembler = new FrameAssembler(options.width * options.height * 3);
   const stdout = proc.child.stdout as Readable;
-  let assembling = new Uint8Array(frameSize);
-  let filled = 0;
   let captured = 0;
   let start = -1;
   let newest: VideoFrame | undefined;
@@ -118,20 +138,11 @@ async function* latestFrames(proc: MediaProcess, options: RawFrameOptions): Asyn
     wake = undefined;
   };
   stdout.on('data', (bytes: Buffer) => {
-    let offset = 0;
-    while (offset < bytes.length) {
-      const n = Math.min(frameSize - filled, bytes.length - offset);
-      assembling.set(bytes.subarray(offset, offset + n), filled);
-      filled += n;
-      offset += n;
-      if (filled === frameSize) {
-        const now = performance.now();
-        if (start < 0) start = now;
-        newest = { index: captured++, timestamp: (now - start) / 1000, image: createRgbImage(options.width, options.height, assembling) };
-        assembling = new Uint8Array(frameSize);
-        filled = 0;
-        notify();
-      }
+    for (const data of assembler.push(bytes)) {
+      const now = performance.now();
+      if (start < 0) start = now;
+      newest = { index: captured++, timestamp: (now - start) / 1000, image: createRgbImage(options.width, options.height, data) };
+      notify();
     }
   });
   // A broken pipe ends the stream; the exit status then tells what went wrong.

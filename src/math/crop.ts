@@ -280,3 +280,10 @@ export function averageBoxes(boxes: readonly Box[]): Box | undefined {
   return sum.map((v) => v / boxes.length) as Box;
 }
 
+/** Image → size×size crop centred on `box`, the crop side being `enlarge` × the box's longer side (no rotation). */
+export function boxCenteredTransform(box: Box, size: number, enlarge: number): Float64Array {
+  const w = box[2] - box[0], h = box[3] - box[1];
+  const cx = (box[0] + box[2]) / 2, cy = (box[1] + box[3]) / 2;
+  const s = size / (Math.max(w, h) * enlarge);
+  return Float64Array.of(s, 0, size / 2 - s * cx, 0, s, size / 2 - s * cy);
+}
