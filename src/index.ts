@@ -1,62 +1,61 @@
 /**
- * LivePortrait for TypeScript — the library API.
+ * LivePortrait for TypeScript — the Node library (`liveportrait-ts`).
  *
+ *   import { createEngine, animateFile, packDirectory, ensureModels } from 'liveportrait-ts';
+ *
+ *   await ensureModels(packDirectory());                 // downloads the default pack on first use
  *   const engine = await createEngine({ models: packDirectory() });
  *   await animateFile(engine, { source: 'portrait.jpg', driving: 'driving.mp4', output: 'out.mp4' });
+ *   await engine.release();
  *
- * For frame-level control: `prepareSource` once per portrait, then a `FrameAnimator` per driving run.
+ * Frame-level control (the isomorphic core the browser app runs) is `liveportrait-ts/web`; the pure
+ * motion and geometry math is `liveportrait-ts/math`.
  */
-export { DEFAULTS, ANIMATION_REGIONS, DRIVING_OPTIONS, DEVICES, DETECTORS } from './settings.js';
-export type { AnimationRegion, DrivingOption, Device, DetectorKind, CropSettings } from './settings.js';
-export { OptionError } from './validate.js';
-export type { RgbImage, GrayFloatImage } from './image/types.js';
-export { createRgbImage } from './image/types.js';
 
-// The frame pipeline.
+// Settings and option validation.
+export { DEFAULTS, ANIMATION_REGIONS, DRIVING_OPTIONS, DEVICES, DETECTORS } from './settings.js';
+export type { AnimationRegion, DrivingOption, Device, DetectorKind } from './settings.js';
 export { resolveAnimateOptions, DEFAULT_ANIMATE_OPTIONS } from './pipeline/options.js';
 export type { AnimateOptions, AnimateOptionsInput, MotionOptions, CropOptions, OutputOptions } from './pipeline/options.js';
-export { prepareSource, extractMotion } from './pipeline/source.js';
-export type { PreparedSource, PortraitModels, PrepareSourceOptions } from './pipeline/source.js';
-export { FrameAnimator, concatFrame, comparisonTile } from './pipeline/animator.js';
-export type { DrivingSample, AnimatedFrame, AnimatorOptions } from './pipeline/animator.js';
-export { openDriver, videoDriver, webcamDriver, imageDriver, templateDriver } from './pipeline/drivers.js';
-export type { Driver, DriverKind, DriverContext } from './pipeline/drivers.js';
+export type { RgbImage } from './image/types.js';
+
+// The engine and the main jobs: animate, edit, template.
 export { createEngine, animateFile, extractTemplate, prepareSourceFile } from './pipeline/run.js';
 export type { Engine, EngineOptions, AnimateFileRequest, AnimateFileResult, ExtractTemplateRequest } from './pipeline/run.js';
-export { editKeypoints } from './pipeline/edit-keypoints.js';
-export type { EditOptions, EditSample } from './pipeline/edit-keypoints.js';
+export type { DriverKind } from './pipeline/drivers.js';
+export type { JitterFigure } from './pipeline/v2v.js';
 export { editFile } from './pipeline/edit.js';
 export type { EditFileRequest, EditFileResult } from './pipeline/edit.js';
-export { animateVideoToVideo, meanFrameChange } from './pipeline/v2v.js';
-export type { VideoToVideoRequest, VideoToVideoResult, JitterFigure } from './pipeline/v2v.js';
-
-// Models and packs.
-export { ROLES, CONTRACTS, checkSignature } from './models/contract.js';
-export type { Role, RoleContract, TensorSpec } from './models/contract.js';
-export { DEFAULT_PACK, BUILTIN_PACKS } from './models/packs.js';
-export type { PackManifest, PackFile } from './models/packs.js';
-export { packDirectory, liveportraitHome } from './models/paths.js';
-export { openPackDirectory, MissingModelsError } from './models/pack-dir.js';
-export { verifyPack, formatVerifyTable } from './models/verify.js';
-export { downloadFile, DownloadError } from './models/download.js';
-export { loadModel, ModelLoadError, ModelSignatureError } from './models/session.js';
-export { loadModelSet, standinWarning } from './models/model-set.js';
-export type { ModelSet } from './models/model-set.js';
-export { writeStandinPack } from './models/standin-pack.js';
-export { buildStandin, standinFileName, STANDIN_ROLES } from './onnx/standins.js';
-export { rewriteGridSample5D, listGridSampleNodes } from './onnx/rewrite/gridsample5d.js';
-export { setOrt, createSession, availableDevices, DeviceUnavailableError } from './runtime/onnx.js';
-
-// Faces.
-export { FaceCropper, wholeFrameInput } from './face/cropper.js';
-export { DrivingFaceTracker } from './face/tracker.js';
-export { NoFaceError } from './face/types.js';
-export type { Face, FaceDetector } from './face/types.js';
-
-// Files.
-export { readImage, writeImage, ImageReadError } from './io/image-file.js';
+export { EDIT_RANGES, EDIT_VARIANT_NAMES, COPY_PARTS } from './math/editing.js';
+export type { EditControls, EditControlName, EditVariant, CopyParts } from './math/editing.js';
 export { readTemplate, writeTemplate } from './io/template.js';
 export type { MotionTemplate, TemplateFrame } from './io/template.js';
+export { readImage, writeImage } from './io/image-file.js';
+export { availableDevices } from './runtime/onnx.js';
 
-// The pure math.
-export * from './math/index.js';
+// Models: where packs live, first-run download, verification, stand-ins, the bundled files.
+export { packDirectory, liveportraitHome } from './models/paths.js';
+export { ensureModels, offlineFromEnv } from './models/ensure.js';
+export type { EnsureModelsOptions } from './models/ensure.js';
+export { DEFAULT_PACK, BUILTIN_PACKS } from './models/packs.js';
+export type { PackManifest, PackFile, PackKind } from './models/packs.js';
+export type { Role } from './models/contract.js';
+export { openPackDirectory } from './models/pack-dir.js';
+export type { PackDirectory } from './models/pack-dir.js';
+export { downloadFile } from './models/download.js';
+export type { DownloadOptions, DownloadProgress } from './models/download.js';
+export { verifyPack, formatVerifyTable } from './models/verify.js';
+export type { FileReport, FileStatus } from './models/verify.js';
+export { writeStandinPack } from './models/standin-pack.js';
+export { assetsDirectory, bundledModel, samplePaths } from './models/bundled.js';
+
+// Errors a caller may want to tell apart.
+export { OptionError } from './validate.js';
+export { MissingModelsError } from './models/pack-dir.js';
+export { DownloadError } from './models/download.js';
+export { ModelLoadError, ModelSignatureError } from './models/session.js';
+export { DeviceUnavailableError } from './runtime/onnx.js';
+export { NoFaceError } from './face/types.js';
+export { ImageReadError } from './io/image-file.js';
+export { SourceInputError } from './pipeline/run.js';
+export { TemplateError } from './io/template-format.js';

@@ -33,7 +33,7 @@ export interface ModelSetOptions extends SessionOptions {
   readonly detector?: DetectorKind;
 }
 
-const DETECTOR_ROLES: Record<DetectorKind, Role[]> = {
+export const DETECTOR_ROLES: Record<DetectorKind, Role[]> = {
   yunet: ['detector_yunet'],
   insightface: ['detector_scrfd', 'landmark106'],
   facemesh: ['detector_yunet', 'facemesh'],

@@ -5,6 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Role } from './contract.js';
+import { bundledModel } from './bundled.js';
 import { DEFAULT_PACK, PACK_MANIFEST_FILE, REQUIRED_ROLE_GROUPS, findBuiltinPack, parseManifest, type PackFile, type PackManifest } from './packs.js';
 
 export interface PackDirectory {
@@ -44,33 +45,47 @@ export async function fileExists(path: string): Promise<boolean> {
   }
 }
 
-/** The first present file of the pack that serves `role`, or undefined. */
-export async function resolveRole(pack: PackDirectory, role: Role): Promise<{ entry: PackFile; path: string } | undefined> {
+/**
+ * The first present file of the pack that serves `role`; else the copy bundled with the package (the
+ * YuNet detector), so face detection never needs a download; else undefined.
+ */
+export async function resolveRole(pack: PackDirectory, role: Role): Promise<{ entry: PackFile; path: string; bundled?: boolean } | undefined> {
   for (const entry of pack.manifest.files) {
     if (entry.role !== role) continue;
     const path = join(pack.dir, entry.file);
     if (await fileExists(path)) return { entry, path };
   }
-  return undefined;
+  const bundled = bundledModel(role);
+  return bundled ? { ...bundled, bundled: true } : undefined;
+}
+
+/** "113 MB" — the size a user sees before a download. */
+export function formatMegabytes(bytes: number): string {
+  return `${bytes >= 1e7 ? Math.round(bytes / 1e6) : (bytes / 1e6).toFixed(1)} MB`;
 }
 
 export class MissingModelsError extends Error {
   constructor(
     readonly dir: string,
     readonly missing: readonly PackFile[],
+    /** Why nothing was downloaded (e.g. offline mode), prefixed to the message. */
+    reason?: string,
   ) {
-    const lines = missing.map((f) => `  - ${f.file} (${f.role}): ${f.urls[0] ?? 'no public URL'}`);
+    const size = missing.reduce((n, f) => n + (f.sizeBytes ?? 0), 0);
     super(
-      `missing model files in ${dir}:\n${lines.join('\n')}\n` +
-        `Run \`liveportrait models download\` (or put the files in ${dir} by hand; ` +
-        'for offline tests, `liveportrait models standins DIR` writes a stand-in pack).',
+      `${reason ? `${reason}: ` : ''}missing model files in ${dir}: ${missing.map((f) => f.file).join(', ')}` +
+        `${size ? ` (${formatMegabytes(size)})` : ''}; run \`liveportrait models download\` ` +
+        '(or copy the files there by hand and run `liveportrait models verify`)',
     );
     this.name = 'MissingModelsError';
   }
 }
 
-/** Throws MissingModelsError naming every required file that is absent. */
-export async function assertRequiredPresent(pack: PackDirectory, extraRoles: readonly Role[] = [], animation = true): Promise<void> {
+/**
+ * The files a run cannot do without that are absent: for each required role group (the animation
+ * roles, then `extraRoles`) with no alternative present, the first alternative's entries.
+ */
+export async function missingRequired(pack: PackDirectory, extraRoles: readonly Role[] = [], animation = true): Promise<PackFile[]> {
   const missing: PackFile[] = [];
   const groups: (readonly Role[][])[] = [...(animation ? REQUIRED_ROLE_GROUPS.map((g) => [...g]) : []), ...extraRoles.map((r) => [[r]])];
   for (const alternatives of groups) {
@@ -90,5 +105,11 @@ export async function assertRequiredPresent(pack: PackDirectory, extraRoles: rea
       }
     }
   }
+  return missing;
+}
+
+/** Throws MissingModelsError naming every required file that is absent. */
+export async function assertRequiredPresent(pack: PackDirectory, extraRoles: readonly Role[] = [], animation = true): Promise<void> {
+  const missing = await missingRequired(pack, extraRoles, animation);
   if (missing.length) throw new MissingModelsError(pack.dir, missing);
 }

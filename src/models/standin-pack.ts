@@ -1,6 +1,7 @@
 /**
  * Writes a complete stand-in pack: every role as a small generated ONNX model (see src/onnx/standins.ts),
- * optionally replaced by real files from another folder where their hashes verify.
+ * optionally replaced by real files from another folder where their hashes verify. The face detector is
+ * always the real YuNet bundled with the package (a stand-in detector cannot find a face).
  */
 import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { sha256Bytes, sha256File } from './hash.js';
 import { DEFAULT_PACK, PACK_FORMAT, PACK_MANIFEST_FILE, type PackFile, type PackManifest } from './packs.js';
 import { fileExists } from './pack-dir.js';
 import type { Role } from './contract.js';
+import { BUNDLED_ROLES, bundledModel } from './bundled.js';
 
 export interface StandinPackOptions {
   /** A folder of real model files: each one whose sha256 matches the default pack replaces the stand-in. */
@@ -27,21 +29,32 @@ async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
   await rename(tmp, path);
 }
 
-async function realFilesIn(dir: string): Promise<Map<Role, PackFile>> {
-  const found = new Map<Role, PackFile>();
+interface RealFile {
+  readonly entry: PackFile;
+  /** Where to copy it from. */
+  readonly path: string;
+}
+
+/** Real files in `dir` whose hashes match the default pack, then the models bundled with the package. */
+async function realFiles(dir: string | undefined): Promise<Map<Role, RealFile>> {
+  const found = new Map<Role, RealFile>();
   for (const entry of DEFAULT_PACK.files) {
-    if (found.has(entry.role)) continue;
+    if (!dir || found.has(entry.role)) continue;
     const path = join(dir, entry.file);
     if (!(await fileExists(path))) continue;
     const hash = await sha256File(path);
-    if (hash === entry.sha256 || (entry.altSha256 ?? []).includes(hash)) found.set(entry.role, { ...entry, sha256: hash, origin: 'real' });
+    if (hash === entry.sha256 || (entry.altSha256 ?? []).includes(hash)) found.set(entry.role, { entry: { ...entry, sha256: hash, origin: 'real' }, path });
+  }
+  for (const role of BUNDLED_ROLES) {
+    const bundled = bundledModel(role);
+    if (bundled && !found.has(role)) found.set(role, bundled);
   }
   return found;
 }
 
 export async function writeStandinPack(dir: string, options: StandinPackOptions = {}): Promise<PackManifest> {
   await mkdir(dir, { recursive: true });
-  const real = options.real ? await realFilesIn(options.real) : new Map<Role, PackFile>();
+  const real = await realFiles(options.real);
   // The appearance features and the warping model are a pair: a trained feature volume means nothing to
   // the stand-in warping (which reads the picture from its first channels), so a real F is only taken
   // together with a real W+G.
@@ -52,13 +65,13 @@ export async function writeStandinPack(dir: string, options: StandinPackOptions 
   const kept = new Set(files.map((f) => f.role));
   for (const role of STANDIN_ROLES) {
     if (kept.has(role)) continue;
-    const realEntry = real.get(role);
-    if (realEntry && options.real) {
-      const target = join(dir, realEntry.file);
-      await copyFile(join(options.real, realEntry.file), `${target}.partial`);
+    const realFile = real.get(role);
+    if (realFile) {
+      const target = join(dir, realFile.entry.file);
+      await copyFile(realFile.path, `${target}.partial`);
       await rename(`${target}.partial`, target);
-      files.push(realEntry);
-      options.onFile?.(realEntry.file, 'real');
+      files.push(realFile.entry);
+      options.onFile?.(realFile.entry.file, 'real');
       continue;
     }
     const file = standinFileName(role);

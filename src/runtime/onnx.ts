@@ -31,7 +31,10 @@ export function setOrt(module: OrtModule): void {
 export async function getOrt(): Promise<OrtModule> {
   if (ort) return ort;
   if (isNode) {
-    const mod = (await import('onnxruntime-node')) as unknown as OrtModule & { default?: OrtModule };
+    // A specifier bundlers do not follow: browser builds of the core (liveportrait-ts/web) inject
+    // onnxruntime-web with setOrt() and must not need onnxruntime-node to resolve.
+    const nodeRuntime = 'onnxruntime-node';
+    const mod = (await import(/* @vite-ignore */ nodeRuntime)) as OrtModule & { default?: OrtModule };
     ort = mod.default ?? mod;
     ortKind = 'node';
   } else {

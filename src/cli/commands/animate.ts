@@ -5,15 +5,21 @@ import { parseNumberOption, expectInteger } from '../../validate.js';
 import { packDirectory } from '../../models/paths.js';
 import { DRIVING_BOX_MODES, DRIVING_CROP_MODES, type AnimateOptionsInput, type DrivingBoxMode, type DrivingCropMode } from '../../pipeline/options.js';
 import { animateFile, createEngine, extractTemplate, type Engine } from '../../pipeline/run.js';
-import { defaultTemplatePath } from '../../io/paths.js';
+import { assertInputFile, defaultTemplatePath } from '../../io/paths.js';
+import { isWebcamSpec } from '../../io/webcam.js';
 import { insightfaceLicenceNotice } from '../../face/scrfd.js';
 import { createProgress } from '../progress.js';
+import { downloadReporter } from '../download-progress.js';
+import { ensureModels, offlineFromEnv } from '../../models/ensure.js';
+import { DETECTOR_ROLES } from '../../models/model-set.js';
 
 const num = (name: string, min?: number, max?: number) => (text: string) => parseNumberOption(name, text, min, max);
 const int = (name: string, min = 0) => (text: string) => expectInteger(name, parseNumberOption(name, text), min);
 
 export interface CommonOpts {
   models?: string;
+  offline?: boolean;
+  mirror?: string;
   device: Device;
   threads?: number;
   det: DetectorKind;
@@ -21,24 +27,65 @@ export interface CommonOpts {
   quiet?: boolean;
 }
 
-export function addEngineOptions(cmd: Command): Command {
+/** --device, --threads and -q: how a command runs (shared by every command that loads models). */
+export function addRuntimeOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--models <dir>', 'model pack directory (default: the downloaded pack in the per-user cache)'))
     .addOption(new Option('--device <name>', 'execution provider').choices(DEVICES.filter((d) => d !== 'wasm')).default('cpu'))
-    .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads (0 = one per core)').argParser(int('--threads')))
+    .addOption(
+      new Option('--threads <n>', 'onnxruntime intra-op threads (0 = one per physical core)')
+        .argParser(int('--threads'))
+        .default(DEFAULTS.runtime.threads, `${DEFAULTS.runtime.threads}, one per physical core`),
+    )
+    .option('-q, --quiet', 'no progress output');
+}
+
+export function addEngineOptions(cmd: Command): Command {
+  cmd
+    .addOption(new Option('--models <dir>', 'model pack directory (default: the pack in the per-user cache, downloaded on first use)'))
+    .option('--offline', 'never download models: fail naming the missing files (also LIVEPORTRAIT_OFFLINE=1)')
+    .option('--mirror <url>', 'download missing models from this base URL (files are fetched as URL/FILE)');
+  addRuntimeOptions(cmd);
+  return cmd
     .addOption(
       new Option('--det <name>', 'face detector: yunet (MIT, default), insightface (SCRFD + 106 points, non-commercial), facemesh (MediaPipe)')
         .choices(DETECTORS)
         .default(DEFAULTS.detector.kind),
     )
-    .addOption(new Option('--face-index <n>', 'which face to use when there are several, largest first').argParser(int('--face-index')).default(0))
-    .option('-q, --quiet', 'no progress output');
+    .addOption(new Option('--face-index <n>', 'which face to use when there are several, largest first').argParser(int('--face-index')).default(0));
+}
+
+/** Downloads the models a run needs when they are missing (unless offline), with the sizes first and progress bars. */
+export async function ensureModelsFor(opts: CommonOpts, animation = true): Promise<string> {
+  const dir = packDirectory({ models: opts.models });
+  const reporter = downloadReporter(opts.quiet);
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    await ensureModels(dir, {
+      roles: DETECTOR_ROLES[opts.det],
+      animation,
+      offline: opts.offline || offlineFromEnv(),
+      mirror: opts.mirror,
+      signal: controller.signal,
+      onPlan: (files, d) => reporter.plan(files, d),
+      onProgress: (p) => reporter.onProgress(p),
+      onFile: (entry, result) => reporter.onFile(entry, result),
+    });
+  } catch (err) {
+    if (controller.signal.aborted) throw new Error('download interrupted; run the command again to resume');
+    throw err;
+  } finally {
+    reporter.stop();
+    process.removeListener('SIGINT', onSigint);
+  }
+  return dir;
 }
 
 export async function engineFor(opts: CommonOpts): Promise<Engine> {
   if (opts.det === 'insightface') process.stderr.write(`${insightfaceLicenceNotice()}\n`);
   return createEngine({
-    models: packDirectory({ models: opts.models }),
+    models: await ensureModelsFor(opts),
     device: opts.device,
     threads: opts.threads,
     detector: opts.det,
@@ -171,6 +218,8 @@ export function registerAnimate(program: Command): void {
       const source = o.source ?? o.input;
       if (!source) throw new Error('missing --source (or -i/--input): the portrait to animate');
       if (!o.driving) throw new Error('missing --driving: a video, image, motion template (.json) or webcam (0, webcam:N)');
+      await assertInputFile('--source', source);
+      if (!isWebcamSpec(o.driving)) await assertInputFile('--driving', o.driving);
       const engine = await engineFor(o);
       const bar = createProgress({ label: 'animate', unit: 'frames', quiet: o.quiet });
       try {
@@ -202,7 +251,7 @@ export function registerAnimate(program: Command): void {
     .command('template')
     .description('extract the per-frame motion of a driving video into a motion template (JSON) — no pixels are kept')
     .option('-d, --driving <video>', 'driving video (or webcam spec)')
-    .option('-o, --output <file>', 'template file (default: beside the video, same name, .json)');
+    .option('-o, --output <file>', 'template file (default: the video\'s name with .json, in the current directory)');
   addEngineOptions(template);
   template
     .addOption(new Option('--crop-driving <mode>', 'crop driving frames around the face').choices(DRIVING_CROP_MODES).default('auto'))
@@ -210,10 +259,11 @@ export function registerAnimate(program: Command): void {
     .addHelpText('after', '\nReplay it with: liveportrait animate -i portrait.jpg --driving motion.json -o out.mp4')
     .action(async (o: CommonOpts & { driving?: string; output?: string; cropDriving: DrivingCropMode; frames?: number }) => {
       if (!o.driving) throw new Error('missing --driving: the video whose motion to extract');
+      if (!isWebcamSpec(o.driving)) await assertInputFile('--driving', o.driving);
       const engine = await engineFor(o);
       const bar = createProgress({ label: 'template', unit: 'frames', quiet: o.quiet });
       try {
-        const output = o.output ?? defaultTemplatePath(o.driving);
+        const output = o.output ?? defaultTemplatePath(o.driving, '.');
         const r = await extractTemplate(engine, {
           driving: o.driving,
           output,

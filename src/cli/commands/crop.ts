@@ -8,13 +8,19 @@ import { transformPoints } from '../../math/affine.js';
 import { loadFaceModels } from '../../models/model-set.js';
 import { packDirectory } from '../../models/paths.js';
 import { resizeToLimit } from '../../image/resize.js';
-import { DEFAULTS, DETECTORS, type DetectorKind } from '../../settings.js';
-import { expectInteger, parseNumberOption } from '../../validate.js';
+import { DEFAULTS, DETECTORS, type Device, type DetectorKind } from '../../settings.js';
+import { OptionError, expectInteger, parseNumberOption } from '../../validate.js';
+import { assertInputFile } from '../../io/paths.js';
+import { addRuntimeOptions } from './animate.js';
 import { basename } from 'node:path';
 
 interface CropOpts {
-  input: string;
-  output: string;
+  input?: string;
+  source?: string;
+  output?: string;
+  device: Device;
+  threads: number;
+  quiet?: boolean;
   models?: string;
   det: DetectorKind;
   faceIndex: number;
@@ -26,28 +32,33 @@ interface CropOpts {
 }
 
 export function registerCrop(program: Command): void {
-  program
+  const cmd = program
     .command('crop')
     .description('write the face crop of a photo as LivePortrait sees it (--debug draws the landmarks and face box)')
-    .requiredOption('-i, --input <image>', 'the photo')
-    .requiredOption('-o, --output <image>', 'the crop (.png, .jpg or .webp)')
-    .option('--models <dir>', 'model pack directory (only the face models are used)')
+    .option('-s, --source <image>', 'the photo')
+    .option('-i, --input <image>', 'alias of --source')
+    .option('-o, --output <image>', 'the crop (.png, .jpg or .webp)')
+    .option('--models <dir>', 'model pack directory (only the face models are used; YuNet is bundled with the package)')
     .addOption(new Option('--det <name>', 'face detector').choices(DETECTORS).default(DEFAULTS.detector.kind))
     .addOption(new Option('--face-index <n>', 'which face, largest first').argParser((t) => expectInteger('--face-index', parseNumberOption('--face-index', t), 0)).default(0))
     .addOption(new Option('--scale <x>', 'crop size relative to the face').argParser((t) => parseNumberOption('--scale', t, 1, 4)).default(DEFAULTS.crop.source.scale))
     .addOption(new Option('--vx <x>', 'horizontal shift (fraction of the crop side)').argParser((t) => parseNumberOption('--vx', t, -0.5, 0.5)).default(0))
     .addOption(new Option('--vy <x>', 'vertical shift (fraction of the crop side)').argParser((t) => parseNumberOption('--vy', t, -0.5, 0.5)).default(DEFAULTS.crop.source.vy))
     .addOption(new Option('--size <px>', 'crop side').argParser((t) => expectInteger('--size', parseNumberOption('--size', t), 64, 2048)).default(512))
-    .option('--debug', 'draw the landmarks (green) used for the crop and the detected face box (red)')
-    .action(async (o: CropOpts) => {
+    .option('--debug', 'draw the landmarks (green) used for the crop and the detected face box (red)');
+  addRuntimeOptions(cmd).action(async (o: CropOpts) => {
+      const input = o.source ?? o.input;
+      if (!input) throw new OptionError('--source', 'missing --source (or -i/--input): the photo to crop');
+      if (!o.output) throw new OptionError('--output', 'missing -o/--output: the crop image (.png, .jpg or .webp)');
+      await assertInputFile('--source', input);
       imageFormatFromPath(o.output);
-      if (o.det === 'insightface') process.stderr.write(`${insightfaceLicenceNotice()}\n`);
-      const faces = await loadFaceModels(packDirectory({ models: o.models }), { detector: o.det });
+      if (o.det === 'insightface' && !o.quiet) process.stderr.write(`${insightfaceLicenceNotice()}\n`);
+      const faces = await loadFaceModels(packDirectory({ models: o.models }), { detector: o.det, device: o.device, threads: o.threads });
       try {
         const cropper = FaceCropper.fromModels(o.det, faces);
-        const image = resizeToLimit(await readImage(o.input), DEFAULTS.source.maxDim, DEFAULTS.source.division);
-        const crop = await cropper.cropSource(image, { scale: o.scale, vx: o.vx, vy: o.vy, dsize: o.size, faceIndex: o.faceIndex, label: basename(o.input) });
-        crop.warnings.forEach((w) => process.stderr.write(`warning: ${w}\n`));
+        const image = resizeToLimit(await readImage(input), DEFAULTS.source.maxDim, DEFAULTS.source.division);
+        const crop = await cropper.cropSource(image, { scale: o.scale, vx: o.vx, vy: o.vy, dsize: o.size, faceIndex: o.faceIndex, label: basename(input) });
+        if (!o.quiet) crop.warnings.forEach((w) => process.stderr.write(`warning: ${w}\n`));
         let out = crop.crop512;
         if (o.debug) {
           const pts = transformPoints(crop.M_o2c, crop.landmarks203 ?? crop.landmarks);

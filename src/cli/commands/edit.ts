@@ -6,6 +6,7 @@ import { COPY_PARTS, COPY_RATIO_RANGE, EDIT_RANGES, EDIT_VARIANT_NAMES, validate
 import { editFile } from '../../pipeline/edit.js';
 import { addEngineOptions, engineFor, type CommonOpts } from './animate.js';
 import { createProgress } from '../progress.js';
+import { assertInputFile } from '../../io/paths.js';
 
 /** CLI flag → control. `--zoom` is the Gradio "z-axis movement" (a size factor); `--scale` stays the crop scale as in animate. */
 const CONTROL_FLAGS: readonly (readonly [string, EditControlName, string])[] = [
@@ -116,6 +117,8 @@ export function registerEdit(program: Command): Command {
       if (!source) throw new OptionError('--source', 'missing --source (or -i/--input): the portrait to edit');
       if (!o.output) throw new OptionError('--output', 'missing -o/--output: the edited image (.png/.jpg/.webp) or, with --frames, an .mp4');
       const controls = controlsFrom(o, o.variant);
+      await assertInputFile('--source', source);
+      if (o.from) await assertInputFile('--from', o.from);
       const engine = await engineFor(o);
       const bar = createProgress({ label: 'edit', unit: 'frames', quiet: o.quiet || o.frames === undefined });
       try {

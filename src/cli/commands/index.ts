@@ -6,6 +6,7 @@ import { registerAnimate } from './animate.js';
 import { registerCrop } from './crop.js';
 import { registerEdit } from './edit.js';
 import { registerBench } from './bench.js';
+import { registerDemo } from './demo.js';
 
 /** Registers every subcommand. Each module adds one command (with its own --help) to the program. */
 export function registerCommands(program: Command): void {
@@ -15,5 +16,6 @@ export function registerCommands(program: Command): void {
   registerAnimate(program);
   registerCrop(program);
   registerEdit(program);
+  registerDemo(program);
   registerBench(program);
 }

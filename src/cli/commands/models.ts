@@ -6,7 +6,8 @@ import { verifyPack, formatVerifyTable } from '../../models/verify.js';
 import { downloadFile, DownloadError } from '../../models/download.js';
 import { BUILTIN_PACKS, REQUIRED_ROLE_GROUPS } from '../../models/packs.js';
 import { ROLES, type Role } from '../../models/contract.js';
-import { createProgress } from '../progress.js';
+import { downloadReporter } from '../download-progress.js';
+import { bundledModel } from '../../models/bundled.js';
 
 const modelsOption = () => new Option('--models <dir>', 'model pack directory (default: $LIVEPORTRAIT_HOME/models/<pack>, or the per-user cache)');
 const packOption = () =>
@@ -26,7 +27,7 @@ export function registerModels(program: Command): Command {
     .description('download, verify and inspect model packs (the ONNX files LivePortrait runs)')
     .addHelpText(
       'after',
-      '\nThe default pack is the FasterLivePortrait ONNX layout (~500 MB) plus the YuNet face detector.\n' +
+      '\nThe default pack is the FasterLivePortrait ONNX layout (~619 MB with landmark.onnx); the YuNet face detector\nis bundled with the package.\n' +
         'Files are cached per user (override with $LIVEPORTRAIT_HOME or --models DIR) and verified by sha256.\n' +
         'InsightFace models (det_10g, 2d106det, SCRFD) are for non-commercial research use only and are not downloaded\n' +
         'unless asked for (--all or --roles).',
@@ -50,10 +51,11 @@ export function registerModels(program: Command): Command {
       const pack = await openPackDirectory(packDirectory(opts), opts.pack);
       process.stdout.write(`pack '${pack.manifest.name}' (${pack.manifest.kind}): ${pack.manifest.description}\ndirectory: ${pack.dir}\n`);
       for (const f of pack.manifest.files) {
-        const present = (await resolveRole(pack, f.role))?.entry.file === f.file;
+        const found = await resolveRole(pack, f.role);
+        const present = found?.entry.file === f.file;
         const size = f.sizeBytes ? `${(f.sizeBytes / 1e6).toFixed(1)} MB` : '';
         process.stdout.write(
-          `${present ? '[x]' : '[ ]'} ${f.role.padEnd(16)} ${f.file.padEnd(42)} ${size.padStart(9)}  ${f.licence}${f.defaultDownload ? '' : '  (optional)'}${f.origin && f.origin !== 'real' ? `  ${f.origin.toUpperCase()}` : ''}\n`,
+          `${present ? '[x]' : '[ ]'} ${f.role.padEnd(16)} ${f.file.padEnd(42)} ${size.padStart(9)}  ${f.licence}${found?.bundled && present ? '  (bundled with the package)' : f.defaultDownload ? '' : '  (optional)'}${f.origin && f.origin !== 'real' ? `  ${f.origin.toUpperCase()}` : ''}\n`,
         );
       }
     });
@@ -111,27 +113,28 @@ export function registerModels(program: Command): Command {
       if (wanted.some((f) => /non-commercial/i.test(f.licence))) {
         process.stderr.write('note: InsightFace models are for non-commercial research use only.\n');
       }
+      const bundled = wanted.filter((f) => bundledModel(f.role)?.entry.file === f.file);
+      for (const f of bundled) if (!opts.quiet) process.stderr.write(`${f.file}: bundled with the package, not downloaded\n`);
+      const fetched = wanted.filter((f) => !bundled.includes(f));
       const failures: string[] = [];
       const controller = new AbortController();
       const onSigint = () => controller.abort();
       process.once('SIGINT', onSigint);
+      const reporter = downloadReporter(opts.quiet);
+      reporter.plan(fetched, pack.dir);
       try {
-        for (const entry of wanted) {
-          const bar = createProgress({ label: entry.file, unit: 'MB', quiet: opts.quiet });
+        for (const entry of fetched) {
           try {
-            const result = await downloadFile(pack.dir, entry, {
-              mirror: opts.mirror,
-              signal: controller.signal,
-              onProgress: (p) => bar.update(Math.round(p.received / 1e5) / 10, p.total ? Math.round(p.total / 1e5) / 10 : undefined),
-            });
-            bar.stop(`${entry.file}: ${result === 'present' ? 'already present, hash verified' : 'downloaded, hash verified'}`);
+            const result = await downloadFile(pack.dir, entry, { mirror: opts.mirror, signal: controller.signal, onProgress: (p) => reporter.onProgress(p) });
+            reporter.onFile(entry, result);
           } catch (err) {
-            bar.stop();
+            reporter.stop();
             if (controller.signal.aborted) throw new Error('download interrupted; run the command again to resume');
             failures.push(err instanceof DownloadError ? err.message : `${entry.file}: ${(err as Error).message}`);
           }
         }
       } finally {
+        reporter.stop();
         process.removeListener('SIGINT', onSigint);
       }
       if (failures.length) {
