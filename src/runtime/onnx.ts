@@ -106,6 +106,39 @@ function providersFor(device: Device): InferenceSession.ExecutionProviderConfig[
   }
 }
 
+const WEBGPU_HINT = 'WebGPU needs a GPU adapter (a browser with WebGPU, or onnxruntime-node on a machine with a Vulkan/Metal/D3D12 GPU).';
+
+let webgpuProbe: Promise<string | undefined> | undefined;
+
+/**
+ * Whether onnxruntime-node can start its WebGPU provider here, tried once per process in a child
+ * process: when there is no adapter, Dawn writes its Vulkan/Metal diagnostics straight to the native
+ * stderr, which the CLI cannot silence in-process. Resolves to the first line of the failure, or
+ * undefined when a session starts. LIVEPORTRAIT_DEBUG=1 shows the child's diagnostics.
+ */
+function probeNodeWebGpu(): Promise<string | undefined> {
+  webgpuProbe ??= (async () => {
+    const { spawn } = await import('node:child_process');
+    const { createRequire } = await import('node:module');
+    const { pathToFileURL } = await import('node:url');
+    const { buildStandin } = await import('../onnx/standins.js');
+    const runtime = pathToFileURL(createRequire(import.meta.url).resolve('onnxruntime-node')).href;
+    const script =
+      `const ort = await import(${JSON.stringify(runtime)}); const chunks = []; for await (const c of process.stdin) chunks.push(c);` +
+      `try { await (ort.default ?? ort).InferenceSession.create(new Uint8Array(Buffer.concat(chunks)), { executionProviders: ['webgpu'], logSeverityLevel: 4 }); }` +
+      `catch (e) { process.stdout.write(String(e && e.message || e).split('\\n')[0]); process.exitCode = 1; }`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', process.env.LIVEPORTRAIT_DEBUG ? 'inherit' : 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stdin.end(buildStandin('stitching'));
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    if (code === 0) return undefined;
+    // onnxruntime prefixes the reason with its source location; the reason is what a user needs.
+    return /Failed to get a WebGPU adapter.*$/.exec(out.trim())?.[0] ?? (out.trim() || `probe exited with code ${code}`);
+  })();
+  return webgpuProbe;
+}
+
 /** Creates a session with the project's tuned options; fails clearly when the device is missing. */
 export async function createSession(model: string | Uint8Array, options: SessionOptions = {}): Promise<InferenceSession> {
   const m = await getOrt();
@@ -116,6 +149,10 @@ export async function createSession(model: string | Uint8Array, options: Session
       await availableDevices(),
       'onnxruntime-node has no CUDA provider installed: reinstall it with network access and ONNXRUNTIME_NODE_INSTALL=cuda12, on a machine with CUDA 12 and cuDNN 9.',
     );
+  }
+  if (isNode && device === 'webgpu' && ortKind === 'node') {
+    const failure = await probeNodeWebGpu();
+    if (failure) throw new DeviceUnavailableError(device, await availableDevices(), `${WEBGPU_HINT} (${failure})`);
   }
   if (isNode && device === 'wasm') {
     throw new DeviceUnavailableError(device, await availableDevices(), "Use 'cpu' in Node; 'wasm' is the browser's CPU provider.");
@@ -143,7 +180,7 @@ export async function createSession(model: string | Uint8Array, options: Session
       const hint =
         device === 'cuda'
           ? 'onnxruntime-node needs its CUDA provider: reinstall it with network access and ONNXRUNTIME_NODE_INSTALL=cuda12, on a machine with CUDA 12 and cuDNN 9.'
-          : 'WebGPU needs a GPU adapter (a browser with WebGPU, or onnxruntime-node on a machine with a Vulkan/Metal/D3D12 GPU).';
+          : WEBGPU_HINT;
       throw new DeviceUnavailableError(device, await availableDevices(), `${hint} (${msg.split('\n')[0]})`);
     }
     throw err;
