@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { build, preview, type PreviewServer } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { videoToY4m } from '../../src/io/y4m.js';
+import { writeStandinPack } from '../../src/models/standin-pack.js';
 import { HAS_FFMPEG, needsShared, sharedPath } from '../helpers/shared.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -38,7 +39,10 @@ before(async () => {
   url = server.resolvedUrls?.local[0] ?? '';
   assert.ok(url, 'the preview server has a URL');
   await videoToY4m(sharedPath('samples/driving/d3.mp4'), fakeCamera(), { width: 256, height: 256, maxFrames: 30 });
+  await writeStandinPack(standinFolder());
 });
+
+const standinFolder = (): string => join(work, 'standins');
 
 const fakeCamera = (): string => join(work, 'd3.y4m');
 
@@ -194,6 +198,64 @@ test('the rewritten warping graph loads on WebGPU with no 5-D GridSample, and th
     assert.equal(await page.evaluate(() => document.body.dataset.lastError ?? ''), '');
     assert.ok(shot.mean > 5, `the WebGPU result canvas shows a picture (mean ${shot.mean.toFixed(1)})`);
     console.log(`stand-in pipeline on WebGPU (${probe.adapter}): ${await page.textContent('#fps')} (${await page.textContent('#timings')})`);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('the app as a user meets it: disabled controls, a stand-in folder picked, the active driver, sliders, a new source clears the result', { skip, timeout: 240_000 }, async () => {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...BASE_ARGS, '--disable-gpu', `--use-file-for-fake-video-capture=${fakeCamera()}`] });
+  try {
+    const page = await openApp(browser);
+    const disabled = (id: string) => page.evaluate((i) => (document.getElementById(i) as HTMLButtonElement | HTMLInputElement).disabled, id);
+    for (const id of ['source-file', 'start-webcam', 'driving-video', 'driving-template', 'rearm', 'record', 'stop']) assert.equal(await disabled(id), true, `#${id} is disabled before models and a source`);
+
+    // The folder written by `liveportrait models standins DIR`, recognised by its pack.json.
+    await page.setInputFiles('#model-folder', standinFolder());
+    await page.waitForFunction(() => document.body.dataset.modelsReady === 'true' || /Error|Missing/.test(document.getElementById('status')!.textContent ?? ''), undefined, { timeout: 60_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.modelsReady), 'true', (await page.textContent('#status')) ?? '');
+    assert.match((await page.textContent('#model-info')) ?? '', /Stand-in models/);
+    assert.doesNotMatch((await page.textContent('#notice')) ?? '', /mismatch/);
+    assert.equal(await disabled('source-file'), false);
+    assert.equal(await disabled('start-webcam'), true, 'no driver before a source');
+
+    await page.setInputFiles('#source-file', sharedPath('samples/source/s6.jpg'));
+    await page.waitForFunction(() => document.body.dataset.sourceReady === 'true' || !!document.body.dataset.lastError, undefined, { timeout: 60_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.lastError ?? ''), '');
+    assert.equal(await disabled('start-webcam'), false);
+
+    await page.setInputFiles('#driving-video', sharedPath('samples/driving/d3.mp4'));
+    await page.waitForFunction(() => document.body.dataset.driver === 'video', undefined, { timeout: 30_000 });
+    assert.match((await page.textContent('#driver-info')) ?? '', /video d3\.mp4/);
+    await page.click('#start-webcam');
+    await page.waitForFunction(() => document.body.dataset.driver === 'webcam', undefined, { timeout: 30_000 });
+    assert.match((await page.textContent('#driver-info')) ?? '', /webcam/);
+    assert.equal(await page.evaluate(() => document.getElementById('start-webcam')!.classList.contains('active')), true);
+    assert.equal(await page.evaluate(() => (document.getElementById('driving-video') as HTMLInputElement).value), '', 'the video input is reset');
+    assert.equal(await disabled('rearm'), false);
+    assert.equal(await disabled('record'), false);
+    const shown = await sampleAfter(page, Number(await page.evaluate(() => document.body.dataset.frames)), 2);
+    assert.ok(shown.mean > 5);
+
+    // Sliders carry the CLI's names, show their value and reset.
+    assert.match((await page.textContent('#expression-sliders')) ?? '', /pupil-x/);
+    await page.evaluate(() => {
+      const slider = document.getElementById('edit-pupil-x') as HTMLInputElement;
+      slider.value = '5';
+      slider.dispatchEvent(new Event('input'));
+    });
+    assert.equal(await page.textContent('#edit-pupil-x-value'), '5.00');
+    await page.click('#expression-panel summary');
+    await page.click('#reset-expression');
+    assert.equal(await page.evaluate(() => (document.getElementById('edit-pupil-x') as HTMLInputElement).value), '0');
+    assert.equal(await page.textContent('#edit-pupil-x-value'), '0.00');
+
+    // A new source clears the old result.
+    await page.click('#stop');
+    assert.equal(await disabled('rearm'), true);
+    await page.setInputFiles('#source-file', sharedPath('samples/source/s0.jpg'));
+    const cleared = await sampleResult(page);
+    assert.equal(cleared.mean, 0, 'the result of the previous photo is gone');
   } finally {
     await browser.close();
   }

@@ -37,12 +37,15 @@ export interface ModelBytes {
   readonly bytes: Uint8Array;
 }
 
-export function standinModelBytes(): ModelBytes[] {
-  return APP_ROLES.map((role) => ({ role, name: `stand-in ${role}`, bytes: buildStandin(role) }));
+/** The stand-in pack, generated in memory, with the real YuNet shipped with the app as its face detector. */
+export function standinModelBytes(detector: ModelBytes): ModelBytes[] {
+  return [...APP_ROLES.filter((role) => role !== detector.role).map((role) => ({ role, name: `stand-in ${role}`, bytes: buildStandin(role) })), detector];
 }
 
-export function filesToModelBytes(files: readonly ModelFile[]): ModelBytes[] {
-  return files.map((f) => ({ role: f.role, name: f.name, bytes: new Uint8Array(f.bytes) }));
+/** Picked or downloaded files; the detector shipped with the app serves when they bring none. */
+export function filesToModelBytes(files: readonly ModelFile[], detector: ModelBytes): ModelBytes[] {
+  const models = files.map((f) => ({ role: f.role, name: f.name, bytes: new Uint8Array(f.bytes) }));
+  return models.some((m) => m.role === detector.role) ? models : [...models, detector];
 }
 
 export const DEFAULT_LIVE_OPTIONS: LiveOptions = { relative: true, stitching: true, region: 'all', multiplier: 1, smooth: false, pasteback: false };

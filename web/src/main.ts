@@ -42,6 +42,9 @@ const state = {
   templateIndex: 0,
   lastSent: 0,
   doneTimes: [] as number[],
+  /** Results of frames sent before this id belong to a replaced source and are not drawn. */
+  firstIdOfSource: 0,
+  recording: false,
 };
 
 function setStatus(text: string): void {
@@ -53,33 +56,78 @@ function showNotice(lines: readonly string[]): void {
   noticeEl.textContent = lines.join(' ');
 }
 
+/** Controls that cannot work yet are disabled: a source needs models, a driver needs both. */
+function updateControls(): void {
+  const ready = state.modelsReady && state.sourceReady;
+  $<HTMLInputElement>('source-file').disabled = !state.modelsReady;
+  for (const id of ['start-webcam', 'driving-video', 'driving-template']) $<HTMLInputElement>(id).disabled = !ready;
+  $<HTMLButtonElement>('stop').disabled = !state.driver;
+  $<HTMLButtonElement>('rearm').disabled = !(ready && state.driver);
+  $<HTMLButtonElement>('record').disabled = !state.recording && !(ready && state.driver);
+}
+
 function publish(): void {
   const d = document.body.dataset;
   d.modelsReady = String(state.modelsReady);
   d.sourceReady = String(state.sourceReady);
   d.frames = String(state.frames);
   d.driver = state.driver ?? '';
+  updateControls();
 }
 
-/** The `edit` command's expression controls as sliders (ComfyUI-style ranges), applied on top of the live motion. */
+const DRIVER_CONTROLS = { webcam: 'start-webcam', video: 'driving-video-label', template: 'driving-template-label' } as const;
+
+/** Shows which driver runs (highlighted, and named) and clears the file inputs of the others. */
+function showDriver(kind: keyof typeof DRIVER_CONTROLS | undefined, name = ''): void {
+  for (const [k, id] of Object.entries(DRIVER_CONTROLS)) $(id).classList.toggle('active', k === kind);
+  if (kind !== 'video') $<HTMLInputElement>('driving-video').value = '';
+  if (kind !== 'template') $<HTMLInputElement>('driving-template').value = '';
+  $('driver-info').textContent = kind ? `Driving with ${kind === 'webcam' ? 'the webcam' : `the ${kind} ${name}`}.` : 'No driver running.';
+}
+
+function clearCanvas(canvas: HTMLCanvasElement): void {
+  canvas.getContext('2d')!.clearRect(0, 0, canvas.width, canvas.height);
+}
+
+/**
+ * The `edit` command's expression controls as sliders (ComfyUI-style ranges), named like its flags
+ * (`pupil-x`), each showing its value, applied on top of the live motion.
+ */
 const EXPRESSION_SLIDERS: readonly EditControlName[] = ['smile', 'blink', 'eyebrow', 'wink', 'pupilX', 'pupilY', 'aaa', 'eee', 'woo'];
+const cliName = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const expressionInputs = new Map<EditControlName, HTMLInputElement>();
+const showSliderValue = (input: HTMLInputElement) => {
+  (input.nextElementSibling as HTMLOutputElement).value = Number(input.value).toFixed(2);
+};
 for (const name of EXPRESSION_SLIDERS) {
   const range = EDIT_RANGES.comfyui[name];
   if (!range) continue;
   const label = document.createElement('label');
   const input = document.createElement('input');
   input.type = 'range';
-  input.id = `edit-${name}`;
+  input.id = `edit-${cliName(name)}`;
   input.min = String(range.min);
   input.max = String(range.max);
   input.step = String((range.max - range.min) / 100);
   input.value = '0';
-  label.append(`${name} `, input);
+  const output = document.createElement('output');
+  output.id = `edit-${cliName(name)}-value`;
+  label.append(`${cliName(name)} `, input, output);
   $('expression-sliders').append(label);
   expressionInputs.set(name, input);
-  input.addEventListener('input', () => sendOptions());
+  showSliderValue(input);
+  input.addEventListener('input', () => {
+    showSliderValue(input);
+    sendOptions();
+  });
 }
+$('reset-expression').addEventListener('click', () => {
+  for (const input of expressionInputs.values()) {
+    input.value = '0';
+    showSliderValue(input);
+  }
+  sendOptions();
+});
 
 function editControls(): EditControls {
   const controls: Record<string, number> = {};
@@ -203,6 +251,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       break;
     case 'frame-done':
       state.inFlight = false;
+      if (m.id < state.firstIdOfSource) break;
       state.frames++;
       if (m.crop) draw(cropCanvas, m.crop);
       draw(resultCanvas, m.result);
@@ -268,7 +317,14 @@ $('use-cached').addEventListener('click', () => {
 $<HTMLInputElement>('source-file').addEventListener('change', (e) => {
   const file = (e.target as HTMLInputElement).files?.[0];
   if (!file) return;
+  // The old result belongs to the old photo.
   state.sourceReady = false;
+  state.firstIdOfSource = state.nextId;
+  clearCanvas(resultCanvas);
+  clearCanvas(cropCanvas);
+  fpsEl.textContent = '– fps';
+  timingsEl.textContent = '';
+  publish();
   void createImageBitmap(file).then(
     (bitmap) => send({ type: 'source', image: bitmap, name: file.name }, [bitmap]),
     (err: unknown) => setStatus(`cannot read ${file.name}: ${String(err)}`),
@@ -282,6 +338,7 @@ $('start-webcam').addEventListener('click', () => {
       video.srcObject = stream;
       await video.play();
       state.driver = 'webcam';
+      showDriver('webcam');
       setStatus('Driving with the webcam.');
       send({ type: 'rearm' });
       publish();
@@ -297,6 +354,7 @@ $<HTMLInputElement>('driving-video').addEventListener('change', (e) => {
   video.loop = true;
   void video.play().then(() => {
     state.driver = 'video';
+    showDriver('video', file.name);
     setStatus(`Driving with ${file.name}.`);
     send({ type: 'rearm' });
     publish();
@@ -306,9 +364,13 @@ $<HTMLInputElement>('driving-template').addEventListener('change', (e) => {
   const file = (e.target as HTMLInputElement).files?.[0];
   if (!file) return;
   stopDriver();
+  showDriver('template', file.name);
   void file.text().then((text) => send({ type: 'template', text, name: file.name }));
 });
-$('stop').addEventListener('click', stopDriver);
+$('stop').addEventListener('click', () => {
+  stopDriver();
+  showDriver(undefined);
+});
 $('rearm').addEventListener('click', () => send({ type: 'rearm' }));
 for (const id of ['relative', 'stitching', 'smooth', 'pasteback', 'region']) $(id).addEventListener('change', sendOptions);
 multiplier.addEventListener('input', sendOptions);
@@ -336,8 +398,11 @@ $('record').addEventListener('click', (e) => {
     link.hidden = false;
     button.textContent = 'Record';
     recorder = undefined;
+    state.recording = false;
+    publish();
   };
   recorder.start(1000);
+  state.recording = true;
   button.textContent = 'Stop recording';
 });
 

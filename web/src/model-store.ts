@@ -2,7 +2,7 @@
  * Model files in the browser: picked from a folder or fetched from a base URL, checked against the
  * pack's published sha256 (crypto.subtle), and kept in the Cache API so the next visit starts at once.
  */
-import { DEFAULT_PACK, type PackFile } from '../../src/models/packs.js';
+import { DEFAULT_PACK, PACK_MANIFEST_FILE, parseManifest, type PackFile } from '../../src/models/packs.js';
 import type { Role } from '../../src/models/contract.js';
 import { APP_ROLES, type ModelFile } from './protocol.js';
 
@@ -42,10 +42,30 @@ async function remember(cache: Cache | undefined, file: CheckedFile): Promise<vo
   await cache.put(CACHE_PREFIX + file.name, new Response(file.bytes.slice(0), { headers: { 'content-type': 'application/octet-stream' } }));
 }
 
+const isAppFile = (f: PackFile): boolean => APP_ROLES.includes(f.role) || f.role === 'warping' || f.role === 'spade_generator';
+
+/**
+ * The files a picked folder should hold: those of its own pack.json when it has one (a folder written
+ * by `liveportrait models standins` or `models forge`, checked against the hashes it lists), else the
+ * default pack's (a folder of `liveportrait models download`).
+ */
+async function wantedIn(files: readonly File[]): Promise<readonly PackFile[]> {
+  const manifest = files.find((f) => f.name === PACK_MANIFEST_FILE);
+  if (!manifest) return WANTED;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await manifest.text());
+  } catch (err) {
+    throw new Error(`${PACK_MANIFEST_FILE} in the picked folder is not valid JSON (${(err as Error).message})`);
+  }
+  return parseManifest(parsed, PACK_MANIFEST_FILE).files.filter(isAppFile);
+}
+
 /** Files picked with a folder input (webkitdirectory): the ones named like the pack's files. */
 export async function modelsFromFiles(list: FileList | readonly File[], progress: Progress): Promise<CheckedFile[]> {
   const files = Array.from(list);
-  const picked = WANTED.map((entry) => ({ entry, file: files.find((f) => f.name === entry.file) })).filter((p): p is { entry: PackFile; file: File } => !!p.file);
+  const wanted = await wantedIn(files);
+  const picked = wanted.map((entry) => ({ entry, file: files.find((f) => f.name === entry.file) })).filter((p): p is { entry: PackFile; file: File } => !!p.file);
   const total = picked.reduce((n, p) => n + p.file.size, 0);
   const cache = await openCache();
   const out: CheckedFile[] = [];
@@ -53,7 +73,8 @@ export async function modelsFromFiles(list: FileList | readonly File[], progress
   for (const { entry, file } of picked) {
     progress(done, total, `checking ${file.name}`);
     const checked = await check(entry, await file.arrayBuffer());
-    await remember(cache, checked);
+    // Only real files are kept for the next visit: stand-ins share the real files' names.
+    if ((entry.origin ?? 'real') === 'real') await remember(cache, checked);
     out.push(checked);
     done += file.size;
   }
@@ -118,7 +139,8 @@ export async function clearCachedModels(): Promise<void> {
 /** Roles the app cannot run without, that `files` lack. */
 export function missingRoles(files: readonly ModelFile[]): Role[] {
   const have = new Set(files.map((f) => f.role));
-  const need: Role[] = ['appearance', 'motion', 'stitching', 'detector_yunet'];
+  // The face detector ships with the app, so a folder without one is complete.
+  const need: Role[] = ['appearance', 'motion', 'stitching'];
   const missing = need.filter((r) => !have.has(r));
   if (!have.has('warping_spade') && !(have.has('warping') && have.has('spade_generator'))) missing.push('warping_spade');
   return missing;

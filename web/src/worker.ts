@@ -7,7 +7,8 @@ import * as ort from 'onnxruntime-web';
 import { setOrt, type OrtModule } from '../../src/runtime/onnx.js';
 import { buildStandin } from '../../src/onnx/standins.js';
 import { listGridSampleNodes, rewriteGridSample5D } from '../../src/onnx/rewrite/gridsample5d.js';
-import { LiveEngine, filesToModelBytes, standinModelBytes } from './engine.js';
+import { LiveEngine, filesToModelBytes, standinModelBytes, type ModelBytes } from './engine.js';
+import yunetUrl from '../../assets/models/yunet_n_640_640.onnx?url';
 import { bitmapToRgb, rgbToImageData } from './pixels.js';
 import type { FromWorker, ToWorker, WebGpuProbe } from './protocol.js';
 
@@ -25,6 +26,16 @@ ort.env.wasm.wasmPaths = new URL('../ort/', self.location.href).href;
 setOrt(ort as unknown as OrtModule);
 
 let engine: LiveEngine | undefined;
+
+let bundledDetector: Promise<ModelBytes> | undefined;
+/** The YuNet face detector (MIT) shipped with the app: face detection needs no model download. */
+function detectorBytes(): Promise<ModelBytes> {
+  bundledDetector ??= fetch(yunetUrl).then(async (response) => {
+    if (!response.ok) throw new Error(`cannot load the bundled face detector: HTTP ${response.status}`);
+    return { role: 'detector_yunet', name: 'yunet_n_640_640.onnx', bytes: new Uint8Array(await response.arrayBuffer()) };
+  });
+  return bundledDetector;
+}
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(message, transfer);
@@ -62,7 +73,8 @@ async function init(message: Extract<ToWorker, { type: 'init' }>): Promise<void>
   }
   if (!scope.crossOriginIsolated) notices.push('The page is not cross-origin isolated: WASM runs single-threaded.');
   post({ type: 'status', text: message.models.kind === 'standin' ? 'generating stand-in models…' : 'reading models…' });
-  const files = message.models.kind === 'standin' ? standinModelBytes() : filesToModelBytes(message.models.files);
+  const detector = await detectorBytes();
+  const files = message.models.kind === 'standin' ? standinModelBytes(detector) : filesToModelBytes(message.models.files, detector);
   await engine?.release();
   engine = undefined;
   const status = (text: string) => post({ type: 'status', text });
