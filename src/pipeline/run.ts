@@ -147,6 +147,15 @@ export async function checkAnimateRequest(request: AnimateFileRequest): Promise<
   return { source, driving, output, warnings };
 }
 
+/**
+ * Whether the driver's motion is composed as a single driving image (relative expression measured from
+ * the neutral-lip reference, no expression-friendly scaling): an image, or a one-frame motion template,
+ * which the original also treats as an image.
+ */
+export function drivesAsImage(driver: Pick<Driver, 'kind' | 'still'>): boolean {
+  return driver.kind === 'image' || driver.still === true;
+}
+
 function concatPathFor(output: string): string {
   const ext = extname(output);
   return join(dirname(output), `${basename(output, ext)}_concat${ext || '.mp4'}`);
@@ -177,7 +186,7 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
   const previewOnly = plan.output === undefined;
   const output = plan.output ?? '';
   await mkdir(dirname(output) || '.', { recursive: true });
-  const animator = new FrameAnimator(source, engine.models, { motion: options.motion, drivingIsImage: isImageRun, pasteback: options.output.pasteback, timings: request.timings });
+  const animator = new FrameAnimator(source, engine.models, { motion: options.motion, drivingIsImage: drivesAsImage(driver), pasteback: options.output.pasteback, timings: request.timings });
 
   if (isImageRun) {
     for await (const sample of driver.samples(request.signal)) {
