@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { OptionError } from '../validate.js';
+import { refuseConflictingOptions } from './conflicts.js';
+import { wasInterrupted } from '../io/interrupt.js';
 
 /** Library option names whose CLI flag is not simply the kebab-case name. */
 const FLAG_OF: Readonly<Record<string, string>> = {
@@ -50,7 +52,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     // Commander's own errors ("error: unknown option …") get the same prefix as every other error.
     .configureOutput({ outputError: (text, write) => write(text.startsWith('error:') ? `liveportrait: ${text}` : text) })
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, command) => refuseConflictingOptions(command));
   registerCommands(program);
   return program;
 }
@@ -61,6 +64,9 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
+    // After Ctrl-C the work in flight fails in its own words (a write after abort); the signal handler
+    // has said "interrupted" and exits with 130 once cleanup is done.
+    if (wasInterrupted()) return 130;
     if (err instanceof CommanderError) {
       return err.exitCode;
     }

@@ -2,9 +2,7 @@
  * Default output names, following the original LivePortrait CLI: `{source}--{driving}.mp4` and
  * `{source}--{driving}_concat.mp4` in the output folder (.jpg for an image driven by an image).
  */
-import { stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { OptionError } from '../validate.js';
 
 /** File name without folder and last extension: '/a/d0.mp4' → 'd0'. */
 export function fileStem(path: string): string {
@@ -36,19 +34,4 @@ export function defaultOutputPaths(outputDir: string, sourcePath: string, drivin
  */
 export function defaultTemplatePath(drivingPath: string, outputDir?: string): string {
   return join(outputDir ?? dirname(drivingPath), `${fileStem(drivingPath)}.json`);
-}
-
-/**
- * Checks that an input file named on the command line exists and is a file, before any model is loaded
- * or downloaded (a typo in `-i` is reported first). `flag` is the CLI option that named it.
- */
-export async function assertInputFile(flag: string, path: string): Promise<void> {
-  let isFile = false;
-  try {
-    isFile = (await stat(path)).isFile();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new OptionError(flag, code === 'ENOENT' ? `${flag}: no such file '${path}'` : `${flag}: cannot read '${path}' (${code ?? (err as Error).message})`);
-  }
-  if (!isFile) throw new OptionError(flag, `${flag}: '${path}' is not a file`);
 }

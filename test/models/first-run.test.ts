@@ -97,9 +97,9 @@ test('inputs are checked before any model is downloaded: a typo in -i is reporte
   const before = requests.length;
   const r = await runCli(['animate', '-i', join(work, 'portrait-typo.jpg'), '-d', resolve('assets/samples/driving.mp4'), '--models', pack, '--mirror', mirror]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /^liveportrait: error: --source: no such file '.*portrait-typo\.jpg'\n$/);
+  assert.match(r.stderr, /^liveportrait: error: --source .*portrait-typo\.jpg: file not found\n$/);
   const e = await runCli(['edit', '-i', PORTRAIT, '--from', join(work, 'nope.jpg'), '-o', join(work, 'x.png'), '--models', pack, '--mirror', mirror]);
-  assert.match(e.stderr, /^liveportrait: error: --from: no such file/);
+  assert.match(e.stderr, /^liveportrait: error: --from .*nope\.jpg: file not found/);
   assert.equal(requests.length, before, 'nothing fetched');
 });
 

@@ -1,6 +1,8 @@
 /** `liveportrait crop`: the face crop LivePortrait would animate, optionally with the landmarks drawn. */
 import { Command, Option } from 'commander';
-import { readImage, writeImage, imageFormatFromPath } from '../../io/image-file.js';
+import { readImage, writeImage } from '../../io/image-file.js';
+import { checkInputFile } from '../../io/input-file.js';
+import { checkOutputPath } from '../../io/output-path.js';
 import { FaceCropper } from '../../face/cropper.js';
 import { drawDebugCrop } from '../../face/debug.js';
 import { insightfaceLicenceNotice } from '../../face/scrfd.js';
@@ -10,7 +12,6 @@ import { packDirectory } from '../../models/paths.js';
 import { resizeToLimit } from '../../image/resize.js';
 import { DEFAULTS, DETECTORS, type Device, type DetectorKind } from '../../settings.js';
 import { OptionError, expectInteger, parseNumberOption } from '../../validate.js';
-import { assertInputFile } from '../../io/paths.js';
 import { addRuntimeOptions } from './animate.js';
 import { basename } from 'node:path';
 
@@ -50,8 +51,8 @@ export function registerCrop(program: Command): void {
       const input = o.source ?? o.input;
       if (!input) throw new OptionError('--source', 'missing --source (or -i/--input): the photo to crop');
       if (!o.output) throw new OptionError('--output', 'missing -o/--output: the crop image (.png, .jpg or .webp)');
-      await assertInputFile('--source', input);
-      imageFormatFromPath(o.output);
+      await checkInputFile(input, o.source ? '--source' : '--input');
+      await checkOutputPath(o.output, { allowed: ['image'], what: 'crop writes' });
       if (o.det === 'insightface' && !o.quiet) process.stderr.write(`${insightfaceLicenceNotice()}\n`);
       const faces = await loadFaceModels(packDirectory({ models: o.models }), { detector: o.det, device: o.device, threads: o.threads });
       try {
