@@ -17,6 +17,7 @@ interface QuantizeOpts {
   frames: number;
   method: 'auto' | (typeof RANGE_METHODS)[number];
   keep?: string[];
+  sensitivity?: QuantizableRole[];
   threads?: number;
   json?: boolean;
 }
@@ -33,6 +34,11 @@ export function registerQuantize(modelsCommand: Command): Command {
     .addOption(new Option('--frames <n>', 'driving frames used (every 4th is held out for the quality report)').argParser((t) => expectInteger('--frames', parseNumberOption('--frames', t), 2)).default(DEFAULTS.quantize.frames))
     .addOption(new Option('--method <m>', 'activation ranges: auto builds both and keeps the one that measures better on the held-out frames').choices(['auto', ...RANGE_METHODS]).default('auto'))
     .addOption(new Option('--keep <nodes>', 'comma-separated node names or op types kept in fp32 (besides the last layers)').argParser(list))
+    .addOption(
+      new Option('--sensitivity <roles>', 'roles whose layers are measured one by one, the most sensitive kept fp32 until the role meets its target (default: appearance)').argParser((t) =>
+        list(t).map((r) => expectOneOf('--sensitivity', r, QUANTIZABLE_ROLES)),
+      ),
+    )
     .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads (0 = one per core)').argParser((t) => expectInteger('--threads', parseNumberOption('--threads', t), 0)))
     .option('--json', 'print the report as JSON')
     .addHelpText(
@@ -55,6 +61,7 @@ export function registerQuantize(modelsCommand: Command): Command {
         frames: opts.frames,
         method: opts.method,
         keep: opts.keep,
+        sensitivity: opts.sensitivity,
         threads: opts.threads,
         onProgress: (line) => {
           if (!opts.json) process.stderr.write(line);
