@@ -43,6 +43,12 @@ export const DEFAULTS = {
     /** Driving frames used for calibration and the quality report (every 4th is held out for the report). */
     frames: 64,
     heldOutEvery: 4,
+    /**
+     * Layers kept fp32 per role by default. W+G's 3-D convs: profiled on the forged W+G, onnxruntime's
+     * QLinearConv ran the 7×7×7 conv of the dense-motion head ~27× slower than its fp32 conv (121 s vs
+     * 4.4 s per run on a loaded 2-core EPYC) and the 3×3×3 ones slower too. F's small 3-D convs stay int8.
+     */
+    keepFp32: { warping_spade: ['Conv3d'], motion: [], appearance: [] } as Readonly<Record<string, readonly string[]>>,
   },
   source: {
     /** resize_to_limit: the long side of a source image is limited to this (even sizes kept). */

@@ -40,7 +40,7 @@ export interface QuantizeRequest {
   readonly frames?: number;
   /** Range method; 'auto' builds both and keeps the one that measures better on the held-out frames. */
   readonly method?: RangeMethod | 'auto';
-  /** Node names or op types kept in fp32 besides the last layers. */
+  /** Node names or op types kept in fp32 besides the last layers and DEFAULTS.quantize.keepFp32 ('Conv3d': every 3-D conv). */
   readonly keep?: readonly string[];
   /**
    * Roles whose layers are measured one by one (each quantized alone, on the held-out inputs); the most
@@ -309,7 +309,8 @@ export async function quantizePack(request: QuantizeRequest): Promise<QuantizeRe
     const feeds = await spec.feeds(data);
     if (!feeds.heldOut.length || !feeds.calibration.length) throw new OptionError('--frames', `--frames ${frames} leaves no held-out or no calibration input for ${role}: use at least ${DEFAULTS.quantize.heldOutEvery} frames`);
     log(`${role}: calibrating on ${feeds.calibration.length} inputs…\n`);
-    const calibration = await calibrateModel(bytes, feeds.calibration, { keep: request.keep, threads: request.threads });
+    const keep = [...(DEFAULTS.quantize.keepFp32[role] ?? []), ...(request.keep ?? [])];
+    const calibration = await calibrateModel(bytes, feeds.calibration, { keep, threads: request.threads });
     if (!calibration.plan.targets.length) {
       log(`${role}: ${basename(path)} has no convolution or matmul with constant weights to quantize: skipped\n`);
       continue;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GraphBuilder, attr, decodeModel, modelMetadata, onnx } from '../../src/onnx/builder.js';
 import { SeededRandom } from '../../src/onnx/random.js';
-import { keepInFp32, quantizeWeightPerChannel, QUANTIZED_METADATA } from '../../src/onnx/quantize/qdq.js';
+import { KEEP_CONV3D, keepInFp32, planQuantization, quantizeWeightPerChannel, QUANTIZED_METADATA } from '../../src/onnx/quantize/qdq.js';
 import { percentileRange, RangeCollector, uint8Params } from '../../src/onnx/quantize/ranges.js';
 import { buildQuantized, calibrateModel, checkQuantizedVariant, int8FileName, QuantizedVariantError } from '../../src/models/quantize.js';
 import { createSession, float32Tensor } from '../../src/runtime/onnx.js';
@@ -118,4 +118,23 @@ test('an int8 variant is refused when its recorded source hash is not the fp32 f
   assert.throws(() => checkQuantizedVariant(bytes, 'tiny.int8.onnx', 'c'.repeat(64), 'tiny.onnx'), (e: unknown) => e instanceof QuantizedVariantError && /quantized from a different file/.test(e.message));
   assert.throws(() => checkQuantizedVariant(tinyCnn(), 'tiny.int8.onnx', 'b'.repeat(64), 'tiny.onnx'), /no int8 quantization metadata/);
   assert.equal(int8FileName('warping_spade.onnx'), 'warping_spade.int8.onnx');
+});
+
+test("keep 'Conv3d' leaves every 3-D conv in fp32 and names why", () => {
+  const rng = new SeededRandom(3);
+  const g = new GraphBuilder('conv3d');
+  g.input('v', [1, 2, 4, 8, 8]);
+  const w3 = g.initializer('c3.weight', rng.uniformArray(4 * 2 * 27, -0.2, 0.2), [4, 2, 3, 3, 3]);
+  const a = g.op('Relu', [g.op('Conv', ['v', w3], { kernel_shape: attr.ints([3, 3, 3]), pads: attr.ints([1, 1, 1, 1, 1, 1]) })]);
+  const flat = g.op('Reshape', [a, g.constInt64([1, 16, 8, 8])]);
+  const w2 = g.initializer('c2.weight', rng.uniformArray(4 * 16 * 9, -0.2, 0.2), [4, 16, 3, 3]);
+  const b = g.op('Relu', [g.op('Conv', [flat, w2], { kernel_shape: attr.ints([3, 3]), pads: attr.ints([1, 1, 1, 1]) })]);
+  const w1 = g.initializer('c1.weight', rng.uniformArray(4 * 4, -0.2, 0.2), [4, 4, 1, 1]);
+  g.op('Conv', [b, w1], { kernel_shape: attr.ints([1, 1]) }, 'out');
+  g.output('out');
+  const model = decodeModel(g.build({ opset: 16 }));
+  assert.deepEqual(planQuantization(model).targets.map((t) => t.node), ['Conv_0', 'Conv_3']);
+  const plan = planQuantization(model, { keep: [KEEP_CONV3D] });
+  assert.deepEqual(plan.targets.map((t) => t.node), ['Conv_3']);
+  assert.match(plan.kept.find((k) => k.node === 'Conv_0')!.reason, /3-D conv/);
 });

@@ -49,8 +49,11 @@ export interface QuantizationPlan {
   readonly tensors: readonly string[];
 }
 
+/** `keep` entry for every 3-D convolution (5-D weight). */
+export const KEEP_CONV3D = 'Conv3d';
+
 export interface PlanOptions {
-  /** Node names or op types kept in fp32 (besides the last layers). */
+  /** Node names or op types kept in fp32 (besides the last layers); 'Conv3d' names every 3-D convolution. */
   readonly keep?: readonly string[];
   /** Keep in fp32 the layers whose output reaches a graph output without another conv/matmul in between (default true). */
   readonly keepLast?: boolean;
@@ -122,6 +125,7 @@ export function planQuantization(model: ModelProto, options: PlanOptions = {}): 
     if (!weight || weight.dataType !== onnx.TensorProto.DataType.FLOAT) return keepAs('weight is not a float32 constant');
     if (inits.has(x ?? '')) return keepAs('activation is a constant');
     if (keep.has(name) || keep.has(op)) return keepAs('kept in fp32 on request');
+    if (op === 'Conv' && keep.has(KEEP_CONV3D) && weight.dims?.length === 5) return keepAs('3-D conv: onnxruntime\'s int8 3-D conv kernel measured slower than its fp32 one');
     if (last.has(name)) return keepAs('last layer (its output reaches a graph output)');
     const rank = weight.dims?.length ?? 0;
     let weightAxis = 0;
