@@ -13,8 +13,8 @@
  */
 
 // Settings and option validation.
-export { DEFAULTS, ANIMATION_REGIONS, DRIVING_OPTIONS, DEVICES, DETECTORS } from './settings.js';
-export type { AnimationRegion, DrivingOption, Device, DetectorKind } from './settings.js';
+export { DEFAULTS, ANIMATION_REGIONS, DRIVING_OPTIONS, DEVICES, DETECTORS, PRECISIONS } from './settings.js';
+export type { AnimationRegion, DrivingOption, Device, DetectorKind, Precision } from './settings.js';
 export { resolveAnimateOptions, DEFAULT_ANIMATE_OPTIONS } from './pipeline/options.js';
 export type { AnimateOptions, AnimateOptionsInput, MotionOptions, CropOptions, OutputOptions } from './pipeline/options.js';
 export type { RgbImage } from './image/types.js';
@@ -47,6 +47,9 @@ export type { DownloadOptions, DownloadProgress } from './models/download.js';
 export { verifyPack, formatVerifyTable } from './models/verify.js';
 export type { FileReport, FileStatus } from './models/verify.js';
 export { writeStandinPack } from './models/standin-pack.js';
+export { quantizePack, formatQuantizeReport, QUANTIZABLE_ROLES } from './pipeline/quantize.js';
+export type { QuantizeRequest, QuantizeReport } from './pipeline/quantize.js';
+export { QuantizedVariantError } from './models/quantize.js';
 export { assetsDirectory, bundledModel, samplePaths } from './models/bundled.js';
 
 // Errors a caller may want to tell apart.

@@ -1,6 +1,6 @@
 /** `liveportrait animate` and `liveportrait template`: the main job and motion-template extraction. */
 import { Command, Option } from 'commander';
-import { ANIMATION_REGIONS, DEFAULTS, DETECTORS, DEVICES, DRIVING_OPTIONS, type AnimationRegion, type Device, type DetectorKind, type DrivingOption } from '../../settings.js';
+import { ANIMATION_REGIONS, DEFAULTS, DETECTORS, DEVICES, DRIVING_OPTIONS, PRECISIONS, type AnimationRegion, type Device, type DetectorKind, type DrivingOption, type Precision } from '../../settings.js';
 import { parseNumberOption, expectInteger } from '../../validate.js';
 import { packDirectory } from '../../models/paths.js';
 import { DRIVING_BOX_MODES, DRIVING_CROP_MODES, type AnimateOptionsInput, type DrivingBoxMode, type DrivingCropMode } from '../../pipeline/options.js';
@@ -22,6 +22,7 @@ export interface CommonOpts {
   mirror?: string;
   device: Device;
   threads?: number;
+  precision: Precision;
   det: DetectorKind;
   faceIndex: number;
   quiet?: boolean;
@@ -46,6 +47,7 @@ export function addEngineOptions(cmd: Command): Command {
     .option('--mirror <url>', 'download missing models from this base URL (files are fetched as URL/FILE)');
   addRuntimeOptions(cmd);
   return cmd
+    .addOption(precisionOption())
     .addOption(
       new Option('--det <name>', 'face detector: yunet (MIT, default), insightface (SCRFD + 106 points, non-commercial), facemesh (MediaPipe)')
         .choices(DETECTORS)
@@ -82,12 +84,20 @@ export async function ensureModelsFor(opts: CommonOpts, animation = true): Promi
   return dir;
 }
 
+/** `--precision fp32|int8`, shared by every command that runs the models. */
+export function precisionOption(): Option {
+  return new Option('--precision <p>', 'fp32, or int8: the quantized F, M and W+G written by `liveportrait models quantize` (where present)')
+    .choices(PRECISIONS)
+    .default(DEFAULTS.runtime.precision);
+}
+
 export async function engineFor(opts: CommonOpts): Promise<Engine> {
   if (opts.det === 'insightface') process.stderr.write(`${insightfaceLicenceNotice()}\n`);
   return createEngine({
     models: await ensureModelsFor(opts),
     device: opts.device,
     threads: opts.threads,
+    precision: opts.precision,
     detector: opts.det,
     onWarning: (m) => process.stderr.write(`${m}\n`),
   });

@@ -38,7 +38,7 @@ export function registerDemo(program: Command): Command {
     )
     .action(async (o: DemoOpts) => {
       const samples = samplePaths();
-      const engine = await engineFor({ ...o, det: DEFAULTS.detector.kind, faceIndex: 0 });
+      const engine = await engineFor({ ...o, det: DEFAULTS.detector.kind, faceIndex: 0, precision: DEFAULTS.runtime.precision });
       const bar = createProgress({ label: 'demo', unit: 'frames', quiet: o.quiet });
       try {
         const result = await animateFile(engine, {
