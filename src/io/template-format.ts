@@ -128,7 +128,8 @@ function parseFrame(p: Parser, value: unknown, index: number): TemplateFrame {
     yaw?: number;
     roll?: number;
   } = {
-    scale: p.scalar(value.scale, 'scale', index),
+    // scale is a float32 model output, stored as the shortest decimal that reads back as that float32.
+    scale: Math.fround(p.scalar(value.scale, 'scale', index)),
     R: Float64Array.from(p.array(value[rKey], rKey, SHAPES.R, index)),
     exp: Float32Array.from(p.array(value.exp, 'exp', SHAPES.exp, index)),
     t: Float32Array.from(p.array(value.t, 't', SHAPES.t, index)),
@@ -220,7 +221,8 @@ export function frameJson(frame: TemplateFrame, label: string, index: number): s
     const v = frame[key];
     if (v !== undefined) {
       checkLength(label, index, key, [v], 1);
-      parts.push(`"${key}":${arrayJson(SHAPES.lip, [v], true)}`);
+      // Head angles are computed in float64: stored in full so a round trip is exact.
+      parts.push(`"${key}":${arrayJson(SHAPES.lip, [v], false)}`);
     }
   }
   return `{${parts.join(',')}}`;

@@ -25,6 +25,8 @@ import { expressionMagnitude } from '../math/editing.js';
 import { animateVideoToVideo, type JitterFigure } from './v2v.js';
 import { readAhead } from './read-ahead.js';
 import { clock, type StageTimings } from './timings.js';
+import { OptionError, expectInteger } from '../validate.js';
+import { parseFrameRate } from '../io/frame-rate.js';
 
 /**
  * Driving samples (decoded, cropped, through M) requested ahead of the renderer: enough that W+G never
@@ -90,6 +92,29 @@ export interface AnimateFileRequest {
   readonly preview?: boolean;
   /** Optional per-stage timing hook (benchmarks); absent, the pipeline does no timing work. */
   readonly timings?: StageTimings;
+  /**
+   * Render only driver frames [start, end) — one chunk of a longer run. The relative-motion reference
+   * and the smoothing state come from the whole driver, so every frame equals the same frame of a full
+   * run; a frame sequence output is numbered as in the full run. Chunks written as videos use the same
+   * encoder settings as a full run, so `concatVideoFiles` joins them without re-encoding.
+   */
+  readonly range?: FrameRange;
+  /** Output frame rate instead of the driver's, e.g. a video's exact rational rate when driving with its template. */
+  readonly fps?: string;
+  /** Mux the driver's audio into a video output (default true). */
+  readonly audio?: boolean;
+}
+
+/** Frames [start, end) of a driver. */
+export interface FrameRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+function checkRange(range: FrameRange): FrameRange {
+  expectInteger('range.start', range.start, 0);
+  expectInteger('range.end', range.end, range.start + 1);
+  return range;
 }
 
 export interface AnimateFileResult {
@@ -118,7 +143,10 @@ function concatPathFor(output: string): string {
 export async function animateFile(engine: Engine, request: AnimateFileRequest): Promise<AnimateFileResult> {
   const options = resolveAnimateOptions(request.options);
   const warn = request.onWarning ?? (() => {});
+  const range = request.range ? checkRange(request.range) : undefined;
+  if (request.fps !== undefined) parseFrameRate('fps', request.fps);
   if (!(await probeMedia(request.source)).isImage) {
+    if (range) throw new OptionError('range', 'a frame range renders part of an image-source run; a source video is animated whole');
     const r = await animateVideoToVideo(engine, request, options);
     return { ...r, driverKind: 'video' };
   }
@@ -134,6 +162,7 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
     timings: request.timings,
   });
   const isImageRun = driver.kind === 'image';
+  if (range && (isImageRun || driver.kind === 'webcam')) throw new OptionError('range', `a frame range needs a video or template driver, not a ${driver.kind}`);
   const previewOnly = !!request.preview && !request.output && !isImageRunFor(driver);
   const output = request.output ?? defaultOutputPaths('animations', request.source, request.driving, { image: isImageRun }).main;
   const outExt = extname(output).toLowerCase();
@@ -158,16 +187,21 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
 
   const size = options.output.pasteback && source.pasteBack ? { width: source.image.width, height: source.image.height } : { width: 512, height: 512 };
   const sinks: FrameSink[] = [];
-  const preview = request.preview ? PreviewWindow.open(size.width, size.height, driver.fpsText, `liveportrait — ${basename(request.source)}`) : undefined;
+  const fpsText = request.fps ?? driver.fpsText;
+  const audioFrom = request.audio === false ? undefined : driver.audioPath;
+  const startNumber = 1 + (range?.start ?? 0);
+  const preview = request.preview ? PreviewWindow.open(size.width, size.height, fpsText, `liveportrait — ${basename(request.source)}`) : undefined;
   const unregister = request.cleanupOnInterrupt ? onInterrupt(() => Promise.all(sinks.map((s) => s.abort())).then(() => undefined)) : () => {};
   try {
-    const main = previewOnly ? undefined : await openFrameSink(output, { ...size, fps: driver.fpsText, crf: options.output.crf, audioFrom: driver.audioPath });
+    const main = previewOnly ? undefined : await openFrameSink(output, { ...size, fps: fpsText, crf: options.output.crf, audioFrom, startNumber });
     if (main) sinks.push(main);
     const concatPath = main && options.output.concat && !isFrameSequencePattern(output) ? concatPathFor(output) : undefined;
     const sourceTile = concatPath ? comparisonTile(source.input256) : undefined;
-    if (concatPath) sinks.push(await openFrameSink(concatPath, { width: 1536, height: 512, fps: driver.fpsText, crf: options.output.crf, audioFrom: driver.audioPath }));
+    if (concatPath) sinks.push(await openFrameSink(concatPath, { width: 1536, height: 512, fps: fpsText, crf: options.output.crf, audioFrom, startNumber }));
     let frames = 0;
-    const reference = await findReference(driver, options.motion.reference, request.signal);
+    // A chunk that does not start at frame 0 still takes frame 0 (the default reference) from the driver;
+    // with smoothing, the warm-up below composes frame 0 first, which arms it exactly as a full run does.
+    const reference = await findReference(driver, options.motion.reference, request.signal, !!range && range.start > 0 && !options.motion.smooth);
     if (reference) animator.setReference(reference);
     const timings = request.timings;
     // Frame N is handed to the encoder while frame N+1 renders; one write in flight at a time is the
@@ -180,6 +214,13 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
       if (timings) timings.record('encode', index, clock() - t);
     };
     for await (const sample of readAhead(driver.samples(request.signal), SAMPLE_READ_AHEAD)) {
+      request.signal?.throwIfAborted();
+      if (range && sample.index < range.start) {
+        // Frames before the chunk only advance the smoothing filter (keypoints, no render).
+        if (options.motion.smooth) await animator.drivingKeypoints(sample);
+        continue;
+      }
+      if (range && sample.index >= range.end) break;
       const frame = await animator.animate(sample);
       const image = frame.pasted ?? frame.render;
       const concat = concatPath ? concatFrame(sample.crop256, sourceTile ?? comparisonTile(source.input256), frame.render) : undefined;
@@ -192,7 +233,7 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
         await preview.show(image);
       }
       frames++;
-      request.onProgress?.(frames, driver.frameCount);
+      request.onProgress?.(frames, range ? range.end - range.start : driver.frameCount);
     }
     if (writing) await writing;
     if (frames === 0) throw new SourceInputError(`the driver ${driver.label} produced no frames`);
@@ -215,8 +256,8 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
  * frame N or the most neutral frame ('auto': smallest expression magnitude) through a motion-only
  * pre-pass over the driver — one sample is held, never the frames.
  */
-export async function findReference(driver: Driver, reference: number | 'auto', signal?: AbortSignal): Promise<DrivingSample | undefined> {
-  if (reference === 0) return undefined;
+export async function findReference(driver: Driver, reference: number | 'auto', signal?: AbortSignal, explicitFirst = false): Promise<DrivingSample | undefined> {
+  if (reference === 0 && !explicitFirst) return undefined;
   if (driver.kind === 'webcam') throw new SourceInputError(`--reference ${reference} needs the whole driver in advance; a webcam starts from its first frame (use --reference 0)`);
   let best: DrivingSample | undefined;
   let bestMagnitude = Infinity;
