@@ -127,7 +127,7 @@ export function registerAnimate(program: Command): void {
     .option('--no-stitching', 'do not apply the stitching MLP (the pasted-back face may then not line up with the shoulders)')
     .option('--eye-retargeting', 'drive the eyes from the driver\'s eye-open ratio (needs landmark.onnx)')
     .option('--lip-retargeting', 'drive the lips from the driver\'s lip-open ratio (needs landmark.onnx)')
-    .option('--normalize-lip', 'close an open source mouth before animating (needs landmark.onnx)')
+    .option('--normalize-lip', 'close an open source mouth before animating; relative motion without eye/lip retargeting only, as the original (needs landmark.onnx)')
     .addOption(
       new Option('--driving-option <name>', 'expression-friendly scales motion by the face-volume ratio so frame 0 reproduces the source; pose-friendly does not')
         .choices(DRIVING_OPTIONS)
