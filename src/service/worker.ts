@@ -75,7 +75,8 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
 
   /** Server paths never reach a client: error messages name inputs by their role. */
   const clean = (message: string, id: string): string => message.split(`${storage.path(jobKeys(id).dir)}/in/`).join('').split(storage.path(jobKeys(id).dir) + '/').join('');
-  const jobOpts = { attempts: settings.attempts, backoff: { type: 'exponential', delay: settings.backoff } };
+  // Finished queue entries are trimmed; what clients see lives in the job records.
+  const jobOpts = { attempts: settings.attempts, backoff: { type: 'exponential', delay: settings.backoff }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 } };
 
   async function motion(job: Job<JobData>, signal: AbortSignal): Promise<void> {
     const data = job.data;

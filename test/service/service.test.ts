@@ -191,6 +191,26 @@ describe('service: a video job over two workers', { skip }, () => {
     assert.equal((await waitJob(api.url, next.body.id as string)).state, 'done');
   });
 
+  test('one-process jobs: image driving, edit and template extraction', async () => {
+    const inp = await inputs();
+    const image = await postJob(api.url, { source: inp.source, driving: inp.source });
+    const edit = await postJob(api.url, { kind: 'edit', source: inp.source, options: { smile: 1, 'pupil-x': 10 } });
+    const template = await postJob(api.url, { kind: 'template', driving: inp.driving, options: { frames: 12 } });
+    const badEdit = await postJob(api.url, { kind: 'edit', source: inp.source, options: { smile: 99 } });
+    assert.equal(badEdit.status, 400);
+    assert.match(badEdit.body.error as string, /--smile/);
+    for (const [posted, type] of [[image, 'image/png'], [edit, 'image/png'], [template, 'application/json']] as const) {
+      assert.equal(posted.status, 202, JSON.stringify(posted.body));
+      const job = await waitJob(api.url, posted.body.id as string);
+      assert.equal(job.state, 'done', job.error ?? '');
+      const res = await fetch(`${api.url}/v1/jobs/${job.id}/result`);
+      assert.equal(res.headers.get('content-type'), type);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      if (type === 'image/png') assert.equal(bytes.readUInt32BE(0), 0x89504e47);
+      else assert.equal((JSON.parse(bytes.toString()) as { motion: unknown[] }).motion.length, 12);
+    }
+  });
+
   test('bad input: no face and a corrupt video fail with the CLI message and leave nothing behind; bad options are refused', async () => {
     const inp = await inputs();
     const noFace = await postJob(api.url, { source: inp.noFace, driving: inp.driving, options: { frames: 10 } });
@@ -282,6 +302,18 @@ describe('service: keys, limits and an unreachable Redis', { skip }, () => {
     assert.deepEqual(await filesUnder(storage), before, 'nothing of the refused upload is kept');
   });
 
+  test('--max-storage: a job that would exceed the storage limit is refused with 507', async () => {
+    const inp = await inputs();
+    const full = await startServe(['--redis', redis.url, '--storage', storage, '--models', inp.pack, '--workers', '0', '--no-auth', '--max-storage', '1KB']);
+    try {
+      const r = await postJob(full.url, { source: inp.noFace, driving: inp.tiny });
+      assert.equal(r.status, 507);
+      assert.match(r.body.error as string, /--max-storage/);
+    } finally {
+      await full.stop();
+    }
+  });
+
   test('Redis unreachable: health says so and POST answers 503 at once', async () => {
     const inp = await inputs();
     await redis.stop();
@@ -294,5 +326,55 @@ describe('service: keys, limits and an unreachable Redis', { skip }, () => {
     assert.equal(r.status, 503);
     assert.match(r.body.error as string, /Redis\) is unreachable/);
     assert.ok(Date.now() - t0 < 3000, `answered in ${Date.now() - t0} ms`);
+  });
+});
+
+describe('service: faults', { skip }, () => {
+  let redis: RedisServer;
+  let storage: string;
+  let common: string[];
+
+  before(async () => {
+    const inp = await inputs();
+    redis = await startRedis();
+    storage = await mkdtemp(join(tmpdir(), 'lp-svc-store-'));
+    common = ['--redis', redis.url, '--storage', storage, '--models', inp.pack, '--threads', '1', '-q'];
+  });
+
+  test('a worker killed mid-chunk and an API restart: the chunk goes to the other worker, the job completes with every frame once, results expire', async () => {
+    const inp = await inputs();
+    let api = await startServe([...common, '--workers', '0', '--no-auth', '--chunk-frames', '20']);
+    const fast = ['--lock-duration', '3s', '--stalled-interval', '1s'];
+    const a = await startWorkerProcess([...common, ...fast]);
+    const b = await startWorkerProcess([...common, ...fast]);
+    const posted = await postJob(api.url, { source: inp.source, driving: inp.driving, options: { frames: 60, format: 'png' } });
+    assert.equal(posted.status, 202, JSON.stringify(posted.body));
+    const id = posted.body.id as string;
+    const pidA = String(a.child.pid);
+    const running = await waitJob(api.url, id, undefined, (j) => j.chunks.some((c) => c.state === 'active' && c.done > 0 && c.worker!.endsWith(`:${pidA}`)));
+    const killed = running.chunks.find((c) => c.state === 'active' && c.worker!.endsWith(`:${pidA}`))!;
+    await a.stop('SIGKILL');
+    // The API restarts meanwhile: jobs live in Redis, not in the API process.
+    await api.stop();
+    api = await startServe([...common, '--workers', '0', '--no-auth', '--retain', '2s', '--sweep-interval', '500ms']);
+    const job = await waitJob(api.url, id);
+    assert.equal(job.state, 'done', job.error ?? '');
+    const chunk = job.chunks[killed.index];
+    assert.equal(chunk.state, 'done');
+    assert.ok(chunk.worker!.endsWith(`:${b.child.pid}`), `the killed chunk was finished by the other worker: ${JSON.stringify(chunk)}`);
+    assert.equal(chunk.attempts, 2);
+    assert.deepEqual(job.progress, { done: 60, total: 60 });
+    const dir = await mkdtemp(join(tmpdir(), 'lp-svc-kill-'));
+    await writeFile(join(dir, 'r.tar'), Buffer.from(await (await fetch(`${api.url}/v1/jobs/${id}/result`)).arrayBuffer()));
+    assert.equal(spawnSync('tar', ['-xf', join(dir, 'r.tar'), '-C', dir]).status, 0);
+    const frames = (await readdir(dir)).filter((f) => f.endsWith('.png')).sort();
+    assert.deepEqual(frames, Array.from({ length: 60 }, (_, i) => `${String(i + 1).padStart(6, '0')}.png`), 'every frame exactly once');
+    // --retain 2s: the sweep deletes the result and marks the job expired.
+    const expired = await waitJob(api.url, id, undefined, (j) => j.state === 'expired', 20_000);
+    assert.equal(expired.state, 'expired');
+    assert.equal((await fetch(`${api.url}/v1/jobs/${id}/result`)).status, 409);
+    assert.deepEqual(await filesUnder(join(storage, 'jobs', id)), []);
+    await b.stop();
+    await api.stop();
   });
 });
