@@ -141,7 +141,7 @@ export function registerAnimate(program: Command): void {
         .argParser(num('--smooth-variance', 1e-12, 1))
         .default(DEFAULTS.smoothing.kalman.observationVariance),
     )
-    .option('--source-eye-retarget', "source video: keep the eyes as open as in the driver's first frame (needs landmark.onnx)")
+    .option('--source-eye-retarget', "source video: keep the eyes as open as in the first source frame (needs landmark.onnx)")
     .option('--no-crop', 'resize the whole source image to 256 instead of cropping the face (disables paste-back)')
     .addOption(new Option('--scale <x>', 'source crop size relative to the face').argParser(num('--scale', 1, 4)).default(DEFAULTS.crop.source.scale))
     .addOption(new Option('--vx <x>', 'source crop horizontal shift, fraction of the crop side (the original ignores vx; here it is applied)').argParser(num('--vx', -0.5, 0.5)).default(0))
