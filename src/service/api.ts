@@ -366,6 +366,15 @@ export async function startApi(settings: ApiSettings, listen: { port: number; ho
   const sweeper = setInterval(() => void sweep().catch((err: Error) => log(`retention sweep: ${err.message}`)), settings.sweepInterval);
   sweeper.unref();
 
+  // Start answering once Redis is reachable (or after 5 s: health then says it is not).
+  await new Promise<void>((resolve) => {
+    if (redisReady()) return resolve();
+    const timer = setTimeout(resolve, 5000);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
   await app.listen({ port: listen.port, host: listen.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : listen.port;
