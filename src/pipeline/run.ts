@@ -19,8 +19,10 @@ import { loadModelSet, standinWarning, type ModelSet } from '../models/model-set
 import type { SessionOptions } from '../runtime/onnx.js';
 import { resolveAnimateOptions, type AnimateOptions, type AnimateOptionsInput } from './options.js';
 import { prepareSource, type PreparedSource } from './source.js';
-import { FrameAnimator, comparisonTile, concatFrame, type DrivingSample } from './animator.js';
+import { comparisonTile, concatFrame, type DrivingSample } from './animator.js';
 import { openDriver, type Driver } from './drivers.js';
+import { FaceGroup, driverForFace, prepareFaces, type PreparedFaces } from './faces.js';
+import { zipDrivers } from './driver-set.js';
 import { expressionMagnitude } from '../math/editing.js';
 import { animateVideoToVideo, type JitterFigure } from './v2v.js';
 import { readAhead } from './read-ahead.js';
@@ -74,10 +76,32 @@ export async function prepareSourceFile(engine: Engine, path: string, options: A
   });
 }
 
+/** Reads a source portrait and prepares every chosen face (`options.crop.faces`; default: the largest). */
+export async function prepareFacesFile(engine: Engine, path: string, options: AnimateOptions): Promise<PreparedFaces> {
+  const info = await probeMedia(path);
+  if (!info.isImage) throw new SourceInputError(`${path} is a video: a source video is animated frame by frame by animateFile (video-to-video)`);
+  return prepareFaces(await readImage(path), engine.models, engine.cropper, {
+    crop: options.crop,
+    normalizeLip: options.motion.normalizeLip,
+    pasteback: options.output.pasteback,
+    label: basename(path),
+  });
+}
+
+/** The driving argument(s) as a list. */
+export function drivingList(driving: string | readonly string[]): string[] {
+  const list = typeof driving === 'string' ? [driving] : [...driving];
+  if (list.length === 0) throw new SourceInputError('no driver given: pass at least one --driving');
+  return list;
+}
+
 export interface AnimateFileRequest {
   readonly source: string;
-  /** Video, image, motion template (.json) or webcam spec ('0', 'webcam:N'). */
-  readonly driving: string;
+  /**
+   * Video, image, motion template (.json) or webcam spec ('0', 'webcam:N'). Several drivers (one per
+   * chosen face, left to right, or one for all faces): the first sets the frame count and fps.
+   */
+  readonly driving: string | readonly string[];
   /** Output file (.mp4, .png/.jpg for image driving, or DIR/%04d.png); default animations/{src}--{drv}.mp4. */
   readonly output?: string;
   readonly options?: AnimateOptionsInput;
@@ -114,28 +138,41 @@ function concatPathFor(output: string): string {
   return join(dirname(output), `${basename(output, ext)}_concat${ext || '.mp4'}`);
 }
 
-/** Animates one source with one driver into a file. */
+/**
+ * Animates a source (image, or video: video-to-video) with one driver, or — with `options.crop.faces` —
+ * several faces with one driver each or one driver for all, into a file.
+ */
 export async function animateFile(engine: Engine, request: AnimateFileRequest): Promise<AnimateFileResult> {
   const options = resolveAnimateOptions(request.options);
   const warn = request.onWarning ?? (() => {});
+  const drivings = drivingList(request.driving);
   if (!(await probeMedia(request.source)).isImage) {
-    const r = await animateVideoToVideo(engine, request, options);
+    const r = await animateVideoToVideo(engine, { ...request, driving: drivings }, options);
     return { ...r, driverKind: 'video' };
   }
-  const source = await prepareSourceFile(engine, request.source, options);
-  source.warnings.forEach(warn);
+  const faces = await prepareFacesFile(engine, request.source, options);
+  const sources = faces.sources;
+  const source = sources[0];
+  faces.warnings.forEach(warn);
+  const driverOf = driverForFace(sources.length, drivings.length, options.crop.faces);
   const needRatios = options.motion.eyeRetargeting || options.motion.lipRetargeting;
-  const driver = await openDriver(request.driving, {
-    models: engine.models,
-    cropper: engine.cropper,
-    crop: options.crop,
-    needRatios,
-    maxFrames: options.output.frames,
-    timings: request.timings,
-  });
+  const drivers: Driver[] = [];
+  for (const driving of drivings) {
+    drivers.push(
+      await openDriver(driving, {
+        models: engine.models,
+        cropper: engine.cropper,
+        crop: options.crop,
+        needRatios,
+        maxFrames: options.output.frames,
+        timings: request.timings,
+      }),
+    );
+  }
+  const driver = drivers[0];
   const isImageRun = driver.kind === 'image';
   const previewOnly = !!request.preview && !request.output && !isImageRunFor(driver);
-  const output = request.output ?? defaultOutputPaths('animations', request.source, request.driving, { image: isImageRun }).main;
+  const output = request.output ?? defaultOutputPaths('animations', request.source, drivings[0], { image: isImageRun }).main;
   const outExt = extname(output).toLowerCase();
   if (isImageRun && !IMAGE_EXTS.has(outExt)) {
     throw new SourceInputError(`driving with a single image writes an image: expected -o to end in .png, .jpg or .webp but received '${output}'`);
@@ -144,19 +181,26 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
     throw new SourceInputError(`a ${driver.kind} driver writes a video or a frame sequence: use an .mp4 output or DIR/%04d.png, not '${output}'`);
   }
   await mkdir(dirname(output) || '.', { recursive: true });
-  const animator = new FrameAnimator(source, engine.models, { motion: options.motion, drivingIsImage: isImageRun, pasteback: options.output.pasteback, timings: request.timings });
+  const animator = new FaceGroup(sources, engine.models, (k) => ({
+    motion: options.motion,
+    drivingIsImage: drivers[driverOf(k)].kind === 'image',
+    pasteback: options.output.pasteback,
+    timings: request.timings,
+  }));
+  const perFace = (row: readonly DrivingSample[]): DrivingSample[] => sources.map((_, k) => row[driverOf(k)]);
+  const rows = () => zipDrivers(drivers, { loop: options.output.loopDrivers, signal: request.signal });
 
   if (isImageRun) {
-    for await (const sample of driver.samples(request.signal)) {
-      const frame = await animator.animate(sample);
-      await writeImage(output, frame.pasted ?? frame.render);
-      if (options.output.concat) await writeImage(concatPathFor(output), concatFrame(sample.crop256, comparisonTile(source.input256), frame.render));
+    for await (const row of rows()) {
+      const frame = await animator.animate(perFace(row));
+      await writeImage(output, FaceGroup.output(frame));
+      if (options.output.concat) await writeImage(concatPathFor(output), concatFrame(row[0].crop256, comparisonTile(source.input256), frame.render));
     }
     animator.warnings.forEach(warn);
     return { output, concat: options.output.concat ? concatPathFor(output) : undefined, frames: 1, fps: driver.fps, driverKind: driver.kind, hasAudio: false };
   }
 
-  const size = options.output.pasteback && source.pasteBack ? { width: source.image.width, height: source.image.height } : { width: 512, height: 512 };
+  const size = animator.frameSize;
   const sinks: FrameSink[] = [];
   const preview = request.preview ? PreviewWindow.open(size.width, size.height, driver.fpsText, `liveportrait — ${basename(request.source)}`) : undefined;
   const unregister = request.cleanupOnInterrupt ? onInterrupt(() => Promise.all(sinks.map((s) => s.abort())).then(() => undefined)) : () => {};
@@ -167,8 +211,10 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
     const sourceTile = concatPath ? comparisonTile(source.input256) : undefined;
     if (concatPath) sinks.push(await openFrameSink(concatPath, { width: 1536, height: 512, fps: driver.fpsText, crf: options.output.crf, audioFrom: driver.audioPath }));
     let frames = 0;
-    const reference = await findReference(driver, options.motion.reference, request.signal);
-    if (reference) animator.setReference(reference);
+    for (let j = 0; j < drivers.length; j++) {
+      const reference = await findReference(drivers[j], options.motion.reference, request.signal);
+      if (reference) sources.forEach((_, k) => driverOf(k) === j && animator.setReference(k, reference));
+    }
     const timings = request.timings;
     // Frame N is handed to the encoder while frame N+1 renders; one write in flight at a time is the
     // backpressure (a slow encoder stalls rendering, never memory).
@@ -179,9 +225,10 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
       if (concat) await sinks[1].write(concat);
       if (timings) timings.record('encode', index, clock() - t);
     };
-    for await (const sample of readAhead(driver.samples(request.signal), SAMPLE_READ_AHEAD)) {
-      const frame = await animator.animate(sample);
-      const image = frame.pasted ?? frame.render;
+    for await (const row of readAhead(rows(), SAMPLE_READ_AHEAD)) {
+      const sample = row[0];
+      const frame = await animator.animate(perFace(row));
+      const image = FaceGroup.output(frame);
       const concat = concatPath ? concatFrame(sample.crop256, sourceTile ?? comparisonTile(source.input256), frame.render) : undefined;
       if (writing) await writing;
       writing = write(sample.index, image, concat);

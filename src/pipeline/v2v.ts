@@ -51,7 +51,8 @@ export interface JitterFigure {
 
 export interface VideoToVideoRequest {
   readonly source: string;
-  readonly driving: string;
+  /** A driving video or motion template; several (one per face) with `crop.faces`. */
+  readonly driving: string | readonly string[];
   readonly output?: string;
   readonly onProgress?: (done: number, total: number | undefined) => void;
   readonly onWarning?: (message: string) => void;
@@ -143,7 +144,8 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
   if (m.smooth) warn('--smooth (one-euro) is for live input; video-to-video uses the Kalman smoother (--smooth-variance)');
   if (options.output.concat) warn('--concat is not available in video-to-video: only the result is written');
 
-  const output = request.output ?? defaultOutputPaths('animations', request.source, request.driving, { image: false }).main;
+  const drivings = typeof request.driving === 'string' ? [request.driving] : [...request.driving];
+  const output = request.output ?? defaultOutputPaths('animations', request.source, drivings[0], { image: false }).main;
   if (VIDEO_EXTS_FOR_IMAGES.has(extname(output).toLowerCase()) && !isFrameSequencePattern(output)) {
     throw new OptionError('output', `video-to-video writes a video or a frame sequence: use an .mp4 output or DIR/%04d.png, not '${output}'`);
   }
@@ -159,7 +161,7 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
   }
   const maxFrames = options.output.frames;
   const sourceReader = await openVideoReader(request.source, { maxFrames });
-  const driver = await openDriver(request.driving, {
+  const driver = await openDriver(drivings[0], {
     models: engine.models,
     cropper: engine.cropper,
     crop: options.crop,
