@@ -11,6 +11,11 @@
  *      motion and the driving rotation/expression/translation are kept (a few hundred floats);
  *      then smoothing, stitching and the jitter figure — motion only;
  *   2. pixels: the source is decoded again; crop (from the stored transform), F, render, paste, encode.
+ *
+ * Several faces (`crop.faces` 'all' or indices): the faces chosen in frame 0 are followed through the
+ * video (SourceFaceTracks); each face has its own track of records, smoothed on its own, and a driver
+ * of its own or the one driver. On each frame the faces seen there are rendered and pasted one after
+ * another; a face that is not found on a frame (it left the picture) is left untouched there.
  */
 import { basename, dirname, extname } from 'node:path';
 import { mkdir } from 'node:fs/promises';
@@ -37,7 +42,11 @@ import { OptionError } from '../validate.js';
 import { DEFAULTS } from '../settings.js';
 import type { AnimateOptions } from './options.js';
 import { extractMotion, modelInput, type PortraitModels } from './source.js';
-import { openDriver, DrivingInputError } from './drivers.js';
+import { openDriver, DrivingInputError, type Driver } from './drivers.js';
+import { zipDrivers } from './driver-set.js';
+import { driverForFace } from './faces.js';
+import { SourceFaceTracks } from '../face/source-tracks.js';
+import type { Face } from '../face/types.js';
 import type { DrivingSample } from './animator.js';
 import type { Engine } from './run.js';
 
@@ -66,6 +75,12 @@ export interface VideoToVideoResult {
   readonly fps: number;
   readonly hasAudio: boolean;
   readonly jitter: JitterFigure;
+}
+
+/** One source face through the video: the frames it is seen on and what pass 1 keeps of each. */
+interface FaceTrack {
+  readonly frames: number[];
+  readonly records: FrameMotionRecord[];
 }
 
 /** What pass 1 keeps of one frame pair. */
@@ -161,27 +176,30 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
   }
   const maxFrames = options.output.frames;
   const sourceReader = await openVideoReader(request.source, { maxFrames });
-  const driver = await openDriver(drivings[0], {
-    models: engine.models,
-    cropper: engine.cropper,
-    crop: options.crop,
-    needRatios: eyeRetarget,
-    maxFrames,
-  });
-  if (driver.kind === 'image' || driver.kind === 'webcam') {
-    throw new DrivingInputError(`a source video is driven by a driving video or a motion template, not ${driver.kind === 'image' ? 'an image' : 'a webcam'} (${driver.label})`);
+  const drivers: Driver[] = [];
+  for (const driving of drivings) {
+    const driver = await openDriver(driving, {
+      models: engine.models,
+      cropper: engine.cropper,
+      crop: options.crop,
+      needRatios: eyeRetarget,
+      maxFrames,
+    });
+    if (driver.kind === 'image' || driver.kind === 'webcam') {
+      throw new DrivingInputError(`a source video is driven by a driving video or a motion template, not ${driver.kind === 'image' ? 'an image' : 'a webcam'} (${driver.label})`);
+    }
+    drivers.push(driver);
   }
+  const driver = drivers[0];
   const label = basename(request.source);
   const fit = (image: RgbImage): RgbImage => resizeToLimit(image, options.crop.maxDim, DEFAULTS.source.division);
+  // Several faces: followed through the video; each is animated on the frames where it is seen.
+  const multiFace = options.crop.crop && options.crop.faces !== 'largest';
+  if (multiFace && !options.output.pasteback) throw new OptionError('pasteback', 'video-to-video with several faces pastes each face back into the frame: drop --no-pasteback');
+  const faceTracks = multiFace ? new SourceFaceTracks(engine.cropper, options.crop.faces, { minFace: options.crop.minFace, label }) : undefined;
+  let driverOf = multiFace ? () => 0 : driverForFace(1, drivers.length, options.crop.faces);
 
-  // Pass 1: motion only.
-  const records: FrameMotionRecord[] = [];
-  let frameSize = { width: 0, height: 0 };
-  const frames = sourceReader.frames(request.signal)[Symbol.asyncIterator]();
-  const samples = driver.samples(request.signal)[Symbol.asyncIterator]() as AsyncIterator<DrivingSample>;
-  for await (const [frame, sample] of lockstep(frames, samples)) {
-    const image = fit(frame.image);
-    frameSize = { width: image.width, height: image.height };
+  const faceRecord = async (image: RgbImage, face: Face | undefined, frame: number, sample: DrivingSample): Promise<FrameMotionRecord> => {
     let input256: RgbImage;
     let record: Partial<FrameMotionRecord> = {};
     if (options.crop.crop) {
@@ -190,8 +208,9 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
         vx: options.crop.vx,
         vy: options.crop.vy,
         faceIndex: options.crop.faceIndex,
+        face,
         label,
-        frame: frame.index,
+        frame,
       });
       crop.warnings.forEach(warn);
       input256 = crop.crop256;
@@ -201,77 +220,107 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
       input256 = wholeFrameInput(image);
     }
     const d = sample.motion;
-    records.push({
+    return {
       ...record,
       source: await extractMotion(models, input256),
       drivingR: Float64Array.from(d.R),
       drivingExp: Float32Array.from(d.exp),
       drivingT: Float32Array.from(d.t),
       drivingEyes: sample.eyeRatios,
-    });
+    };
+  };
+
+  // Pass 1: motion only. One track per face: the frames it is seen on and their records.
+  const tracks: FaceTrack[] = [];
+  let n = 0;
+  let frameSize = { width: 0, height: 0 };
+  const frames = sourceReader.frames(request.signal)[Symbol.asyncIterator]();
+  const rows = zipDrivers(drivers, { loop: options.output.loopDrivers, signal: request.signal });
+  for await (const [frame, row] of lockstep(frames, rows)) {
+    const image = fit(frame.image);
+    frameSize = { width: image.width, height: image.height };
+    n++;
+    const faces = faceTracks ? await faceTracks.next(image, frame.index) : [undefined];
+    if (faceTracks && frame.index === 0) {
+      faceTracks.warnings.forEach(warn);
+      driverOf = driverForFace(faces.length, drivers.length, options.crop.faces);
+    }
+    for (let k = 0; k < faces.length; k++) {
+      if (faceTracks && !faces[k]) continue;
+      const track = (tracks[k] ??= { frames: [], records: [] });
+      track.frames.push(frame.index);
+      track.records.push(await faceRecord(image, faces[k], frame.index, row[driverOf(k)]));
+    }
   }
-  const n = records.length;
   if (n === 0) throw new DrivingInputError(`no frames to animate: ${request.source} or ${driver.label} is empty`);
 
-  // Driven targets, smoothed over the whole sequence.
-  const ref = records[referenceIndex(records, m.reference)];
-  const expTargets: Float32Array[] = [];
-  const rotTargets: Float64Array[] = [];
-  for (const r of records) {
-    if (m.relative) {
-      const exp = new Float32Array(KEYPOINT_VALUES);
-      for (let k = 0; k < KEYPOINT_VALUES; k++) exp[k] = r.source.exp[k] + r.drivingExp[k] - ref.drivingExp[k];
-      expTargets.push(exp);
-      rotTargets.push(relativeRotation(r.drivingR, ref.drivingR, r.source.R));
-    } else {
-      expTargets.push(r.drivingExp);
-      rotTargets.push(r.drivingR);
+  /** The keypoints handed to the generator on each frame of one face's track, smoothed over the track. */
+  const driveTrack = async (records: readonly FrameMotionRecord[]): Promise<{ driving: Float32Array[]; sourceKeypoints: Float32Array[]; jitter: JitterFigure }> => {
+    const count = records.length;
+    // Driven targets, smoothed over the whole sequence.
+    const ref = records[referenceIndex(records, m.reference)];
+    const expTargets: Float32Array[] = [];
+    const rotTargets: Float64Array[] = [];
+    for (const r of records) {
+      if (m.relative) {
+        const exp = new Float32Array(KEYPOINT_VALUES);
+        for (let k = 0; k < KEYPOINT_VALUES; k++) exp[k] = r.source.exp[k] + r.drivingExp[k] - ref.drivingExp[k];
+        expTargets.push(exp);
+        rotTargets.push(relativeRotation(r.drivingR, ref.drivingR, r.source.R));
+      } else {
+        expTargets.push(r.drivingExp);
+        rotTargets.push(r.drivingR);
+      }
     }
-  }
-  const expSmoothed = kalmanRtsSmooth(expTargets, m.smoothVariance);
-  const rotSmoothed = kalmanRtsSmooth(rotTargets, m.smoothVariance);
+    const expSmoothed = kalmanRtsSmooth(expTargets, m.smoothVariance);
+    const rotSmoothed = kalmanRtsSmooth(rotTargets, m.smoothVariance);
 
-  // The source-video eye retargeting target: driving frame 0's mean eye openness, or a fixed open eye.
-  let eyeTarget: number | undefined;
-  if (eyeRetarget) {
-    const eyes0 = records[0].drivingEyes;
-    if (!eyes0) {
-      warn('--source-eye-retarget: the driver has no eye ratios (a template without them): skipped');
-    } else {
-      const { threshold, target } = DEFAULTS.motion.sourceVideoEyeRetargeting;
-      const c = (eyes0[0] + eyes0[1]) / 2;
-      eyeTarget = c < threshold ? target : c;
+    // The source-video eye retargeting target: driving frame 0's mean eye openness, or a fixed open eye.
+    let eyeTarget: number | undefined;
+    if (eyeRetarget) {
+      const eyes0 = records[0].drivingEyes;
+      if (!eyes0) {
+        warn('--source-eye-retarget: the driver has no eye ratios (a template without them): skipped');
+      } else {
+        const { threshold, target } = DEFAULTS.motion.sourceVideoEyeRetargeting;
+        const c = (eyes0[0] + eyes0[1]) / 2;
+        eyeTarget = c < threshold ? target : c;
+      }
     }
-  }
 
-  const targets = createMotionTargets();
-  const x64 = new Float64Array(KEYPOINT_VALUES);
-  const sourceKeypoints = records.map((r) => transformKeypoints(r.source));
-  const handed = async (i: number, R: ArrayLike<number>, exp: ArrayLike<number>): Promise<Float32Array> => {
-    const r = records[i];
-    const xs = sourceKeypoints[i];
-    sourceVideoTargets(r.source, R, exp, r.drivingT, { relative: m.relative, region: m.region }, targets);
-    let xd: Float32Array = Float32Array.from(keypointsFromTargets(r.source.kp, targets, x64));
-    if (m.stitching) xd = applyStitching(xd, await models.stitching.stitch(stitchingInput(xs, xd)));
-    if (eyeTarget !== undefined && r.sourceEyes) {
-      xd = applyDelta(xd, await models.stitching.retargetEye(eyeRetargetInput(xs, r.sourceEyes[0], r.sourceEyes[1], eyeTarget)));
+    const targets = createMotionTargets();
+    const x64 = new Float64Array(KEYPOINT_VALUES);
+    const sourceKeypoints = records.map((r) => transformKeypoints(r.source));
+    const handed = async (i: number, R: ArrayLike<number>, exp: ArrayLike<number>): Promise<Float32Array> => {
+      const r = records[i];
+      const xs = sourceKeypoints[i];
+      sourceVideoTargets(r.source, R, exp, r.drivingT, { relative: m.relative, region: m.region }, targets);
+      let xd: Float32Array = Float32Array.from(keypointsFromTargets(r.source.kp, targets, x64));
+      if (m.stitching) xd = applyStitching(xd, await models.stitching.stitch(stitchingInput(xs, xd)));
+      if (eyeTarget !== undefined && r.sourceEyes) {
+        xd = applyDelta(xd, await models.stitching.retargetEye(eyeRetargetInput(xs, r.sourceEyes[0], r.sourceEyes[1], eyeTarget)));
+      }
+      return applyDrivingMultiplier(xs, xd, m.multiplier);
+    };
+    const driving: Float32Array[] = [];
+    const unsmoothed: Float32Array[] = [];
+    for (let i = 0; i < count; i++) {
+      driving.push(await handed(i, rotSmoothed[i], expSmoothed[i]));
+      unsmoothed.push(await handed(i, rotTargets[i], expTargets[i]));
     }
-    return applyDrivingMultiplier(xs, xd, m.multiplier);
+    const smoothedJitter = meanFrameChange(driving);
+    const unsmoothedJitter = meanFrameChange(unsmoothed);
+    unsmoothed.length = 0;
+    const jitter: JitterFigure = {
+      smoothed: smoothedJitter,
+      unsmoothed: unsmoothedJitter,
+      ratio: unsmoothedJitter > 0 ? smoothedJitter / unsmoothedJitter : 1,
+    };
+    return { driving, sourceKeypoints, jitter };
   };
-  const driving: Float32Array[] = [];
-  const unsmoothed: Float32Array[] = [];
-  for (let i = 0; i < n; i++) {
-    driving.push(await handed(i, rotSmoothed[i], expSmoothed[i]));
-    unsmoothed.push(await handed(i, rotTargets[i], expTargets[i]));
-  }
-  const smoothedJitter = meanFrameChange(driving);
-  const unsmoothedJitter = meanFrameChange(unsmoothed);
-  unsmoothed.length = 0;
-  const jitter: JitterFigure = {
-    smoothed: smoothedJitter,
-    unsmoothed: unsmoothedJitter,
-    ratio: unsmoothedJitter > 0 ? smoothedJitter / unsmoothedJitter : 1,
-  };
+  const driven = [];
+  for (const track of tracks) driven.push(await driveTrack(track.records));
+  const jitter = driven[0].jitter;
 
   // Pass 2: pixels.
   await mkdir(dirname(output) || '.', { recursive: true });
@@ -285,15 +334,23 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
     sink = await openFrameSink(output, { ...size, fps: sourceReader.fpsRational, crf: options.output.crf, audioFrom });
     let written = 0;
     const pass2 = await openVideoReader(request.source, { maxFrames: n });
+    const cursors = tracks.map(() => 0);
     for await (const frame of pass2.frames(request.signal)) {
       const i = frame.index;
       if (i >= n) break;
-      const r = records[i];
       const image = fit(frame.image);
-      const input256 = r.M_o2c ? resizeArea(warpAffine(image, r.M_o2c, 512, 512), 256, 256) : wholeFrameInput(image);
-      const feature = await models.appearance.extract(modelInput(input256));
-      const render = tensorToImage(await models.warp.render(feature, sourceKeypoints[i], driving[i]), 512, 512);
-      const out = pasting && r.M_c2o ? pasteBack(image, render, preparePasteBack(mask, r.M_c2o, image.width, image.height)) : render;
+      // Each face seen on this frame is rendered and pasted in turn; a frame without them stays as it is.
+      let out = image;
+      for (let k = 0; k < tracks.length; k++) {
+        const p = cursors[k];
+        if (tracks[k].frames[p] !== i) continue;
+        cursors[k]++;
+        const r = tracks[k].records[p];
+        const input256 = r.M_o2c ? resizeArea(warpAffine(image, r.M_o2c, 512, 512), 256, 256) : wholeFrameInput(image);
+        const feature = await models.appearance.extract(modelInput(input256));
+        const render = tensorToImage(await models.warp.render(feature, driven[k].sourceKeypoints[p], driven[k].driving[p]), 512, 512);
+        out = pasting && r.M_c2o ? pasteBack(out, render, preparePasteBack(mask, r.M_c2o, image.width, image.height), out === image ? undefined : out) : render;
+      }
       await sink.write(out);
       written++;
       request.onProgress?.(written, n);
