@@ -127,7 +127,13 @@ async function handle(message: ToWorker): Promise<void> {
       const e = requireEngine();
       post({ type: 'status', text: `preparing ${message.name}…` });
       const source = await e.setSource(bitmapToRgb(message.image), message.name);
-      post({ type: 'source-ready', width: source.image.width, height: source.image.height, warnings: [...source.warnings] });
+      post({ type: 'source-ready', ...source });
+      return;
+    }
+    case 'faces': {
+      const e = requireEngine();
+      post({ type: 'status', text: `preparing ${message.indices.length} face${message.indices.length === 1 ? '' : 's'}…` });
+      post({ type: 'source-ready', ...(await e.setFaces(message.indices)) });
       return;
     }
     case 'frame': {

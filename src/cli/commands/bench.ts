@@ -4,7 +4,7 @@ import { DEVICES, type Device } from '../../settings.js';
 import { expectInteger, parseNumberOption } from '../../validate.js';
 import { packDirectory } from '../../models/paths.js';
 import { DRIVING_CROP_MODES, type DrivingCropMode } from '../../pipeline/options.js';
-import { defaultBenchInputs, formatBench, mib, runBench } from '../../bench/run-bench.js';
+import { defaultBenchInputs, formatBench, formatFacesBench, mib, runBench, runFacesBench, FACES_BENCH_PORTRAITS } from '../../bench/run-bench.js';
 import { runMemoryBench } from '../../bench/memory.js';
 
 interface BenchOpts {
@@ -20,6 +20,14 @@ interface BenchOpts {
   cropDriving: DrivingCropMode;
   pasteback: boolean;
   json?: boolean;
+  faces?: number[];
+}
+
+/** `--faces N` measures 1…N faces; `--faces 1,3` those counts. */
+function faceCounts(text: string): number[] {
+  const max = FACES_BENCH_PORTRAITS.length;
+  const counts = text.split(',').map((part) => expectInteger('--faces', parseNumberOption('--faces', part.trim()), 1, max));
+  return counts.length === 1 ? Array.from({ length: counts[0] }, (_, i) => i + 1) : counts;
 }
 
 const int = (name: string, min = 0) => (text: string) => expectInteger(name, parseNumberOption(name, text), min);
@@ -45,11 +53,17 @@ export function registerBench(program: Command): Command {
     .addOption(new Option('--crop-driving <mode>', 'crop driving frames around the face (on: time per-frame detection/tracking)').choices(DRIVING_CROP_MODES).default('auto'))
     .option('--no-pasteback', 'time the 512×512 render without paste-back')
     .option('--json', 'print the result as JSON')
+    .addOption(
+      new Option('--faces <n>', `multi-face speed: 1…N faces (N ≤ ${FACES_BENCH_PORTRAITS.length}) side by side, one driver, ms/frame and the ratio to N × the single-face W+G time`).argParser(
+        faceCounts,
+      ),
+    )
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  liveportrait models forge packs/forged && liveportrait bench --models packs/forged --frames 10\n' +
         '  liveportrait models standins packs/standins && liveportrait bench memory --models packs/standins --frames 30,300\n' +
+        '  liveportrait bench --models packs/forged --faces 3 --frames 10     (1, 2 and 3 faces)\n' +
         'Per-stage times are medians over the measured frames; end-to-end is the median interval between\n' +
         'finished frames, so work that overlaps (decode and M ahead of W+G, encoding behind it) is counted once.',
     )
@@ -75,6 +89,23 @@ export function registerBench(program: Command): Command {
         return;
       }
       const [frames] = frameCounts(o.frames ?? '10');
+      if (o.faces) {
+        const rows = await runFacesBench({
+          models,
+          device: o.device,
+          threads: o.threads,
+          frames,
+          warmup: o.warmup,
+          driving,
+          modelFrames: o.modelFrames,
+          faces: o.faces,
+          animate: { crop: { cropDriving: o.cropDriving }, output: { pasteback: o.pasteback } },
+          onFrame: (done, total) => log(`\rframe ${done}/${total}`),
+        });
+        log('\n');
+        process.stdout.write(o.json ? `${JSON.stringify(rows.map((r) => ({ faces: r.faces, frameMs: r.frameMs, singleWarpMs: r.singleWarpMs, ratio: r.ratio, result: r.result })), null, 2)}\n` : `${formatFacesBench(rows)}\n`);
+        return;
+      }
       const result = await runBench({
         models,
         device: o.device,
