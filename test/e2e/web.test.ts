@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, preview, type PreviewServer } from 'vite';
@@ -167,8 +167,15 @@ test('the face picker: a photo with two faces, both chosen by clicking, both fol
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...BASE_ARGS, '--disable-gpu', `--use-file-for-fake-video-capture=${fakeCamera()}`] });
   try {
     const page = await openApp(browser);
+    // The stand-in detector reports one face per picture: pick the real YuNet in the model folder first.
+    const folder = join(work, 'real-detector');
+    await mkdir(folder, { recursive: true });
+    await copyFile(sharedPath('models/yunet_n_640_640.onnx'), join(folder, 'yunet_n_640_640.onnx'));
+    await page.setInputFiles('#model-folder', folder);
+    await page.waitForFunction(() => /Missing model files/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 60_000 });
     await page.click('#use-standins');
     await page.waitForFunction(() => document.body.dataset.modelsReady === 'true', undefined, { timeout: 60_000 });
+    assert.doesNotMatch((await page.textContent('#model-info')) ?? '', /detector_yunet/, 'the real YuNet replaces the stand-in detector');
     await page.setInputFiles('#source-file', photo.path);
     await page.waitForFunction(() => document.body.dataset.sourceReady === 'true' || !!document.body.dataset.lastError, undefined, { timeout: 60_000 });
     assert.equal(await page.evaluate(() => document.body.dataset.lastError ?? ''), '');

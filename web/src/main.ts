@@ -242,12 +242,17 @@ worker.onerror = (event) => setStatus(`Worker error: ${event.message}`);
 
 const device = (): DevicePreference => $<HTMLSelectElement>('device').value as DevicePreference;
 
+/** The files of the last model-folder pick, kept so that the stand-ins can use them for their roles. */
+let pickedFiles: CheckedFile[] = [];
+
 function initWithFiles(files: CheckedFile[]): void {
+  pickedFiles = [];
   const bad = files.filter((f) => f.hash === 'mismatch').map((f) => f.name);
   const missing = missingRoles(files.filter((f) => f.hash !== 'mismatch'));
   if (bad.length) showNotice([`sha256 mismatch (file corrupt or a different export), not used: ${bad.join(', ')}.`]);
   if (missing.length) {
-    setStatus(`Missing model files for: ${missing.join(', ')}.`);
+    pickedFiles = files;
+    setStatus(`Missing model files for: ${missing.join(', ')}. Add them, or use the stand-in models for those roles.`);
     return;
   }
   state.modelsReady = false;
@@ -264,7 +269,10 @@ const progress = (done: number, total: number, label: string) => {
 
 $('use-standins').addEventListener('click', () => {
   state.modelsReady = false;
-  send({ type: 'init', device: device(), models: { kind: 'standin' } });
+  // Real files already picked in the model folder (checked) replace the stand-ins of their roles.
+  const real = pickedFiles.filter((f) => f.hash !== 'mismatch');
+  send({ type: 'init', device: device(), models: { kind: 'standin', real } }, real.map((f) => f.bytes));
+  pickedFiles = [];
 });
 $<HTMLInputElement>('model-folder').addEventListener('change', (e) => {
   const list = (e.target as HTMLInputElement).files;

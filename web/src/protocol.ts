@@ -28,7 +28,8 @@ export interface ModelFile {
 export type DevicePreference = 'auto' | 'wasm';
 
 export type ToWorker =
-  | { type: 'init'; models: { kind: 'standin' } | { kind: 'files'; files: ModelFile[] }; device: DevicePreference }
+  /** Stand-ins may take real files for some roles (e.g. the real face detector picked in the model folder). */
+  | { type: 'init'; models: { kind: 'standin'; real?: ModelFile[] } | { kind: 'files'; files: ModelFile[] }; device: DevicePreference }
   | { type: 'source'; image: ImageBitmap; name: string }
   /** Animate these faces of the source photo (left-to-right indices of `source-ready`'s faces). */
   | { type: 'faces'; indices: number[] }

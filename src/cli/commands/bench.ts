@@ -89,36 +89,24 @@ export function registerBench(program: Command): Command {
         return;
       }
       const [frames] = frameCounts(o.frames ?? '10');
-      if (o.faces) {
-        const rows = await runFacesBench({
-          models,
-          device: o.device,
-          threads: o.threads,
-          frames,
-          warmup: o.warmup,
-          driving,
-          modelFrames: o.modelFrames,
-          faces: o.faces,
-          animate: { crop: { cropDriving: o.cropDriving }, output: { pasteback: o.pasteback } },
-          onFrame: (done, total) => log(`\rframe ${done}/${total}`),
-        });
-        log('\n');
-        process.stdout.write(o.json ? `${JSON.stringify(rows.map((r) => ({ faces: r.faces, frameMs: r.frameMs, singleWarpMs: r.singleWarpMs, ratio: r.ratio, result: r.result })), null, 2)}\n` : `${formatFacesBench(rows)}\n`);
-        return;
-      }
-      const result = await runBench({
+      const common = {
         models,
         device: o.device,
         threads: o.threads,
         frames,
         warmup: o.warmup,
-        source,
         driving,
-        output: o.output,
         modelFrames: o.modelFrames,
         animate: { crop: { cropDriving: o.cropDriving }, output: { pasteback: o.pasteback } },
-        onFrame: (done, total) => log(`\rframe ${done}/${total}`),
-      });
+        onFrame: (done: number, total: number) => log(`\rframe ${done}/${total}`),
+      };
+      if (o.faces) {
+        const rows = await runFacesBench({ ...common, faces: o.faces });
+        log('\n');
+        process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${formatFacesBench(rows)}\n`);
+        return;
+      }
+      const result = await runBench({ ...common, source, output: o.output });
       log('\n');
       process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatBench(result)}\n`);
     });
