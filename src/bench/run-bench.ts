@@ -47,6 +47,8 @@ export interface BenchResult {
   readonly source: { readonly path: string; readonly width: number; readonly height: number };
   readonly driving: { readonly path: string; readonly width: number; readonly height: number; readonly fps: number };
   readonly output: { readonly width: number; readonly height: number; readonly pasteback: boolean };
+  /** Faces animated in the source. */
+  readonly faces: number;
   readonly warmupFrames: number;
   /** Model loading (session creation) in milliseconds. */
   readonly loadMs: number;
@@ -119,6 +121,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       source: { path: options.source, width: srcInfo.width, height: srcInfo.height },
       driving: { path: options.driving, width: drvInfo.width, height: drvInfo.height, fps: drvInfo.fps },
       output: { width: outInfo.width, height: outInfo.height, pasteback },
+      faces: result.faces,
       warmupFrames: options.warmup,
       loadMs,
       runMs,
@@ -235,6 +238,9 @@ export async function runFacesBench(options: FacesBenchOptions): Promise<FacesBe
       const source = picture.path;
       const animate = options.animate ?? {};
       const result = await runBench({ ...options, source, animate: { ...animate, crop: { ...animate.crop, faces: 'all', minFace: 1 } } });
+      if (result.faces !== n) {
+        throw new Error(`the detector found ${result.faces} face(s) in the picture of ${n} portraits: use a pack with the real face detector (liveportrait models forge DIR --real ../shared/models)`);
+      }
       const singleWarpMs = result.modelOnly.warpMs;
       rows.push({ faces: n, result, frameMs: result.timing.frameMs, singleWarpMs, ratio: result.timing.frameMs / (n * singleWarpMs) });
     }

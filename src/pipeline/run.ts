@@ -123,6 +123,8 @@ export interface AnimateFileResult {
   readonly fps: number;
   readonly driverKind: Driver['kind'];
   readonly hasAudio: boolean;
+  /** Faces animated (`crop.faces`; 1 by default). */
+  readonly faces: number;
   /** Video-to-video only: keypoint jitter with and without the Kalman smoothing. */
   readonly jitter?: JitterFigure;
 }
@@ -197,7 +199,7 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
       if (options.output.concat) await writeImage(concatPathFor(output), concatFrame(row[0].crop256, comparisonTile(source.input256), frame.render));
     }
     animator.warnings.forEach(warn);
-    return { output, concat: options.output.concat ? concatPathFor(output) : undefined, frames: 1, fps: driver.fps, driverKind: driver.kind, hasAudio: false };
+    return { output, concat: options.output.concat ? concatPathFor(output) : undefined, frames: 1, fps: driver.fps, driverKind: driver.kind, hasAudio: false, faces: sources.length };
   }
 
   const size = animator.frameSize;
@@ -247,7 +249,7 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
     await preview?.close();
     animator.warnings.forEach(warn);
     const hasAudio = (closed[0] as { hasAudio?: boolean } | undefined)?.hasAudio ?? false;
-    return { output: main ? output : '', concat: concatPath, frames, fps: driver.fps, driverKind: driver.kind, hasAudio };
+    return { output: main ? output : '', concat: concatPath, frames, fps: driver.fps, driverKind: driver.kind, hasAudio, faces: sources.length };
   } catch (err) {
     await preview?.close().catch(() => undefined);
     await Promise.all(sinks.map((s) => s.abort().catch(() => undefined)));

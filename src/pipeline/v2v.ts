@@ -74,7 +74,10 @@ export interface VideoToVideoResult {
   readonly frames: number;
   readonly fps: number;
   readonly hasAudio: boolean;
+  /** The jitter of the first face. */
   readonly jitter: JitterFigure;
+  /** Faces followed through the video. */
+  readonly faces: number;
 }
 
 /** One source face through the video: the frames it is seen on and what pass 1 keeps of each. */
@@ -357,7 +360,7 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
     }
     if (written !== n) throw new DrivingInputError(`${request.source} gave ${written} frames on the second pass, ${n} on the first`);
     const closed = (await sink.close()) as { hasAudio?: boolean };
-    return { output, frames: n, fps: sourceReader.fps, hasAudio: closed.hasAudio ?? false, jitter };
+    return { output, frames: n, fps: sourceReader.fps, hasAudio: closed.hasAudio ?? false, jitter, faces: tracks.length };
   } catch (err) {
     await sink?.abort().catch(() => undefined);
     throw err;

@@ -128,7 +128,8 @@ test('library: faces all with one driver changes every face; the background outs
   const photo = p.overlap;
   const all = join(dir, 'all.png');
   const warnings: string[] = [];
-  await animateFile(e, { source: photo.path, driving: D8, output: all, options: { crop: { faces: 'all' } }, onWarning: (m) => warnings.push(m) });
+  const result = await animateFile(e, { source: photo.path, driving: D8, output: all, options: { crop: { faces: 'all' } }, onWarning: (m) => warnings.push(m) });
+  assert.equal(result.faces, 2, 'both faces animated');
   const second = join(dir, 'second.png');
   await animateFile(e, { source: photo.path, driving: D8, output: second, options: { crop: { faces: [1] } } });
   const source = resizeToLimit(await readImage(photo.path), 1280, 2);
