@@ -18,7 +18,7 @@ import { FaceCropper } from '../face/cropper.js';
 import { loadModelSet, standinWarning, type ModelSet } from '../models/model-set.js';
 import type { SessionOptions } from '../runtime/onnx.js';
 import { resolveAnimateOptions, type AnimateOptions, type AnimateOptionsInput } from './options.js';
-import { prepareSource, type PreparedSource } from './source.js';
+import type { PreparedSource, PrepareSourceOptions } from './source.js';
 import { comparisonTile, concatFrame, type DrivingSample } from './animator.js';
 import { openDriver, type Driver } from './drivers.js';
 import { FaceGroup, driverForFace, prepareFaces, type PreparedFaces } from './faces.js';
@@ -65,28 +65,25 @@ export class SourceInputError extends Error {
 
 /** Reads and prepares a source portrait (cached per source: crop, features, keypoints, mask). */
 export async function prepareSourceFile(engine: Engine, path: string, options: AnimateOptions): Promise<PreparedSource> {
-  const info = await probeMedia(path);
-  if (!info.isImage) throw new SourceInputError(`${path} is a video: a source video is animated frame by frame by animateFile (video-to-video)`);
-  const image = await readImage(path);
-  return prepareSource(image, engine.models, engine.cropper, {
+  return (await prepareFacesFile(engine, path, { ...options, crop: { ...options.crop, faces: 'largest' } })).sources[0];
+}
+
+/** What a source portrait is prepared with for an animation run. */
+function sourceOptions(path: string, options: AnimateOptions): PrepareSourceOptions {
+  return {
     crop: options.crop,
     normalizeLip: options.motion.normalizeLip,
     ratios: options.motion.eyeRetargeting || options.motion.lipRetargeting,
     pasteback: options.output.pasteback,
     label: basename(path),
-  });
+  };
 }
 
 /** Reads a source portrait and prepares every chosen face (`options.crop.faces`; default: the largest). */
 export async function prepareFacesFile(engine: Engine, path: string, options: AnimateOptions): Promise<PreparedFaces> {
   const info = await probeMedia(path);
   if (!info.isImage) throw new SourceInputError(`${path} is a video: a source video is animated frame by frame by animateFile (video-to-video)`);
-  return prepareFaces(await readImage(path), engine.models, engine.cropper, {
-    crop: options.crop,
-    normalizeLip: options.motion.normalizeLip,
-    pasteback: options.output.pasteback,
-    label: basename(path),
-  });
+  return prepareFaces(await readImage(path), engine.models, engine.cropper, sourceOptions(path, options));
 }
 
 /** The driving argument(s) as a list. */
