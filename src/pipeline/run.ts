@@ -131,6 +131,15 @@ function isImageRunFor(driver: Driver): boolean {
   return driver.kind === 'image';
 }
 
+/**
+ * Whether the driver's motion is composed as a single driving image (relative expression measured from
+ * the neutral-lip reference, no expression-friendly scaling): an image, or a one-frame motion template,
+ * which the original also treats as an image.
+ */
+export function drivesAsImage(driver: Pick<Driver, 'kind' | 'still'>): boolean {
+  return driver.kind === 'image' || driver.still === true;
+}
+
 const IMAGE_EXTS = new Set(['.png', '.jpg', '.jpeg', '.webp']);
 
 function concatPathFor(output: string): string {
@@ -183,7 +192,7 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
   await mkdir(dirname(output) || '.', { recursive: true });
   const animator = new FaceGroup(sources, engine.models, (k) => ({
     motion: options.motion,
-    drivingIsImage: drivers[driverOf(k)].kind === 'image',
+    drivingIsImage: drivesAsImage(drivers[driverOf(k)]),
     pasteback: options.output.pasteback,
     timings: request.timings,
   }));

@@ -56,7 +56,7 @@ export function addEngineOptions(cmd: Command): Command {
         .choices(DETECTORS)
         .default(DEFAULTS.detector.kind),
     )
-    .addOption(new Option('--face-index <n>', 'alias of --faces N: face N, left to right (see liveportrait crop --list)').argParser(int('--face-index')))
+    .addOption(new Option('--face-index <n>', 'face N, left to right (see liveportrait crop --list): alias of --faces N (template: the driving face)').argParser(int('--face-index')))
     .option('-q, --quiet', 'no progress output');
 }
 
