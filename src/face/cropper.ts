@@ -64,6 +64,8 @@ export interface SourceCropOptions {
   readonly faceIndex?: number;
   /** A face already detected in `image` (multi-face): used instead of detecting and indexing. */
   readonly face?: Face;
+  /** How the face index is named in errors (the CLI flag that set it, e.g. '--from-face-index'). */
+  readonly faceIndexName?: string;
   /** Rotate the crop upright (default true). */
   readonly rotate?: boolean;
   /** File name (and frame) for messages. */
@@ -200,13 +202,14 @@ export class FaceCropper {
     const vx = expectNumber('vx', options.vx ?? d.vx, -1, 1);
     const vy = expectNumber('vy', options.vy ?? d.vy, -1, 1);
     const dsize = expectInteger('dsize', options.dsize ?? d.dsize, 64, 4096);
-    const faceIndex = expectInteger('faceIndex', options.faceIndex ?? DEFAULTS.detector.faceIndex, 0);
+    const indexName = options.faceIndexName ?? 'faceIndex';
+    const faceIndex = expectInteger(indexName, options.faceIndex ?? DEFAULTS.detector.faceIndex, 0);
     const label = options.label ?? 'the image';
 
     const faces = options.face ? [options.face] : await this.detectFaces(image);
     if (faces.length === 0) throw new NoFaceError(label, options.frame);
     if (faceIndex >= faces.length && !options.face) {
-      throw new OptionError('faceIndex', `Expected faceIndex below ${faces.length} (faces found in ${label}, largest first) but received ${faceIndex}`);
+      throw new OptionError(indexName, `Expected ${indexName} below ${faces.length} (faces found in ${label}, largest first) but received ${faceIndex}`);
     }
     const face = options.face ?? faces[faceIndex];
     const lm = await this.landmarks(image, face);

@@ -74,6 +74,8 @@ export interface PrepareSourceOptions {
   readonly frame?: number;
   /** A face already detected in the (size-limited) image: crop that one (multi-face). */
   readonly face?: Face;
+  /** How the face index is named in errors (the CLI flag that set it); default the crop option's name. */
+  readonly faceIndexName?: string;
 }
 
 /** The model-input tensor of a 256 image (NCHW, [0, 1]). */
@@ -120,6 +122,7 @@ export async function prepareSource(
       vy: options.crop.vy,
       faceIndex: options.crop.faceIndex,
       face: options.face,
+      faceIndexName: options.faceIndexName,
       label: options.label,
       frame: options.frame,
     });

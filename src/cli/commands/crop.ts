@@ -1,6 +1,8 @@
 /** `liveportrait crop`: the face crop LivePortrait would animate, optionally with the landmarks drawn. */
 import { Command, Option } from 'commander';
-import { readImage, writeImage, imageFormatFromPath } from '../../io/image-file.js';
+import { readImage, writeImage } from '../../io/image-file.js';
+import { checkInputFile } from '../../io/input-file.js';
+import { checkOutputPath } from '../../io/output-path.js';
 import { FaceCropper } from '../../face/cropper.js';
 import { drawDebugCrop } from '../../face/debug.js';
 import { insightfaceLicenceNotice } from '../../face/scrfd.js';
@@ -44,7 +46,8 @@ export function registerCrop(program: Command): void {
     .option('--debug', 'draw the landmarks (green) used for the crop and the detected face box (red)')
     .action(async (o: CropOpts) => {
       if (!o.list && !o.output) throw new OptionError('--output', 'missing -o/--output: the crop image (or use --list to print the faces)');
-      if (o.output) imageFormatFromPath(o.output);
+      await checkInputFile(o.input, '--input');
+      if (o.output) await checkOutputPath(o.output, { allowed: ['image'], what: 'crop writes' });
       if (o.det === 'insightface') process.stderr.write(`${insightfaceLicenceNotice()}\n`);
       const faces = await loadFaceModels(packDirectory({ models: o.models }), { detector: o.det });
       try {
