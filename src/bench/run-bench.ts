@@ -14,7 +14,7 @@ import { FrameAnimator } from '../pipeline/animator.js';
 import { openDriver } from '../pipeline/drivers.js';
 import { modelInput } from '../pipeline/source.js';
 import { clock } from '../pipeline/timings.js';
-import type { Device } from '../settings.js';
+import type { Device, Precision } from '../settings.js';
 import { expectInteger } from '../validate.js';
 import { BenchRecorder, median, type TimingSummary } from './recorder.js';
 import { groupPhoto } from './group-picture.js';
@@ -25,6 +25,8 @@ export interface BenchOptions {
   readonly device?: Device;
   /** Intra-op threads (0 or absent: onnxruntime's choice, one per physical core). */
   readonly threads?: number;
+  /** fp32 (default) or int8 (the pack's quantized variants). */
+  readonly precision?: Precision;
   /** Measured frames (after the warm-up). */
   readonly frames: number;
   readonly warmup: number;
@@ -43,6 +45,9 @@ export interface BenchResult {
   readonly pack: { readonly dir: string; readonly name: string; readonly kind: string };
   readonly device: Device;
   readonly threads: number;
+  readonly precision: Precision;
+  /** Roles that ran their int8 variants. */
+  readonly quantizedRoles: readonly string[];
   readonly cpu: { readonly model: string; readonly cores: number };
   readonly source: { readonly path: string; readonly width: number; readonly height: number };
   readonly driving: { readonly path: string; readonly width: number; readonly height: number; readonly fps: number };
@@ -87,7 +92,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     throw new Error(`${options.driving} has ${drvInfo.frameCount} frames but the benchmark needs ${total} (${options.warmup} warm-up + ${options.frames} measured)`);
   }
   const t0 = clock();
-  const engine = await createEngine({ models: options.models, device, threads: options.threads });
+  const precision = options.precision ?? 'fp32';
+  const engine = await createEngine({ models: options.models, device, threads: options.threads, precision });
   const loadMs = clock() - t0;
   const dir = options.output ? undefined : await mkdtemp(join(tmpdir(), 'liveportrait-bench-'));
   const output = options.output ?? join(dir!, 'bench.mp4');
@@ -117,6 +123,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       pack: { dir: options.models, name: manifest.name, kind: manifest.kind ?? 'unknown' },
       device,
       threads: options.threads ?? 0,
+      precision,
+      quantizedRoles: engine.models.quantizedRoles,
       cpu: { model: cpus()[0]?.model ?? 'unknown', cores: cpus().length },
       source: { path: options.source, width: srcInfo.width, height: srcInfo.height },
       driving: { path: options.driving, width: drvInfo.width, height: drvInfo.height, fps: drvInfo.fps },
@@ -161,7 +169,7 @@ async function modelOnlyPass(engine: Engine, options: BenchOptions, frames: numb
   return { frames: total.length, motionMs: median(m), stitchingMs: median(st), warpMs: median(w), totalMs: median(total) };
 }
 
-const STAGE_LABELS: Record<string, string> = {
+export const STAGE_LABELS: Record<string, string> = {
   decode: 'decode (ffmpeg → RGB)',
   detect: 'detect / track',
   crop: 'crop + input tensor',
@@ -172,14 +180,19 @@ const STAGE_LABELS: Record<string, string> = {
   encode: 'encode (hand-off to ffmpeg)',
 };
 
-const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(v < 10 ? 2 : 1) : '-');
+/** 'fp32', or 'int8 (warping_spade, motion)' naming the roles that ran quantized. */
+export function precisionLabel(r: Pick<BenchResult, 'precision' | 'quantizedRoles'>): string {
+  return r.precision === 'int8' ? `int8 (${r.quantizedRoles.join(', ') || 'no int8 variants in the pack'})` : r.precision;
+}
+
+export const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(v < 10 ? 2 : 1) : '-');
 export const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 /** The human-readable report. */
 export function formatBench(r: BenchResult): string {
   const t = r.timing;
   const lines = [
-    `pack ${r.pack.name} (${r.pack.kind}) from ${r.pack.dir}; device ${r.device}, threads ${r.threads || 'auto'}; ${r.cpu.cores} × ${r.cpu.model}`,
+    `pack ${r.pack.name} (${r.pack.kind}) from ${r.pack.dir}; device ${r.device}, threads ${r.threads || 'auto'}, precision ${precisionLabel(r)}; ${r.cpu.cores} × ${r.cpu.model}`,
     `source ${basename(r.source.path)} ${r.source.width}×${r.source.height}; driving ${basename(r.driving.path)} ${r.driving.width}×${r.driving.height} @ ${+r.driving.fps.toFixed(3)} fps; ` +
       `output ${r.output.width}×${r.output.height} mp4${r.output.pasteback ? ' with paste-back' : ''}`,
     `${r.warmupFrames} warm-up + ${t.measuredFrames} measured frames; medians over the measured frames`,

@@ -16,7 +16,9 @@ import { PreviewWindow } from '../io/preview.js';
 import { defaultOutputPaths } from '../io/paths.js';
 import { openTemplateWriter } from '../io/template.js';
 import { FaceCropper } from '../face/cropper.js';
-import { loadModelSet, standinWarning, type ModelSet } from '../models/model-set.js';
+import { loadModelSet, precisionNotice, standinWarning, type ModelSet } from '../models/model-set.js';
+import { DEFAULTS, PRECISIONS, type Precision } from '../settings.js';
+import { expectOneOf } from '../validate.js';
 import type { SessionOptions } from '../runtime/onnx.js';
 import { resolveAnimateOptions, type AnimateOptions, type AnimateOptionsInput } from './options.js';
 import type { PreparedSource, PrepareSourceOptions } from './source.js';
@@ -45,14 +47,19 @@ export interface EngineOptions extends SessionOptions {
   /** Model pack directory. */
   readonly models: string;
   readonly detector?: AnimateOptions['crop']['detector'];
+  /** fp32 (default) or int8: the quantized variants of F, M and W+G where the pack has them. */
+  readonly precision?: Precision;
   readonly onWarning?: (message: string) => void;
 }
 
 /** Loads a pack once; the engine then serves any number of sources and drivers. */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
-  const models = await loadModelSet(options.models, { device: options.device, threads: options.threads, detector: options.detector });
+  const precision = options.precision === undefined ? DEFAULTS.runtime.precision : expectOneOf('precision', options.precision, PRECISIONS);
+  const models = await loadModelSet(options.models, { device: options.device, threads: options.threads, detector: options.detector, precision });
   const warning = standinWarning(models.standinRoles);
   if (warning) options.onWarning?.(warning);
+  const notice = precisionNotice(precision, models.quantizedRoles);
+  if (notice) options.onWarning?.(notice);
   const cropper = FaceCropper.fromModels(models.detectorKind, models.face);
   return { models, cropper, release: () => models.release() };
 }

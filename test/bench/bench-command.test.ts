@@ -89,3 +89,26 @@ test('bench --faces: ms/frame for 1 and 2 faces and the ratio to N × the single
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('bench --compare-precision runs fp32 and int8 in separate processes and prints them side by side', { skip: needsShared || needsFfmpeg }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lp-bench-prec-'));
+  try {
+    await writeStandinPack(join(dir, 'pack'));
+    const args = [CLI, 'bench', '--compare-precision', '--models', join(dir, 'pack'), '--frames', '2', '--warmup', '0', '--model-frames', '1', '--source', sharedPath('samples/source/s9.jpg')];
+    const run = spawnSync(process.execPath, [...args, '--json'], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(run.status, 0, run.stderr);
+    const c = JSON.parse(run.stdout) as { runs: Record<'fp32' | 'int8', BenchResult>; warpSpeedup: number };
+    assert.equal(c.runs.fp32.precision, 'fp32');
+    assert.equal(c.runs.int8.precision, 'int8');
+    assert.deepEqual(c.runs.int8.quantizedRoles, [], 'the stand-in pack has no int8 variants');
+    assert.ok(c.runs.fp32.peakRssBytes > 0 && c.runs.int8.peakRssBytes > 0, 'a peak RSS per precision');
+    assert.ok(Number.isFinite(c.warpSpeedup) && c.warpSpeedup > 0);
+    const text = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /stage \(median ms\/frame\)\s+fp32\s+int8/);
+    assert.match(text.stdout, /W\+G speed-up int8 over fp32: [\d.]+× \(target ≥ 2×\)/);
+    assert.match(text.stdout, /peak RSS\s+\d+ MiB\s+\d+ MiB/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,6 +1,6 @@
 /** `liveportrait animate` and `liveportrait template`: the main job and motion-template extraction. */
 import { Command, Option } from 'commander';
-import { ANIMATION_REGIONS, DEFAULTS, DETECTORS, DEVICES, DRIVING_OPTIONS, type AnimationRegion, type Device, type DetectorKind, type DrivingOption } from '../../settings.js';
+import { ANIMATION_REGIONS, DEFAULTS, DETECTORS, DEVICES, DRIVING_OPTIONS, PRECISIONS, type AnimationRegion, type Device, type DetectorKind, type DrivingOption, type Precision } from '../../settings.js';
 import { parseNumberOption, expectInteger, OptionError } from '../../validate.js';
 import { parseFaceSelection, type FaceSelection } from '../../face/select.js';
 import { packDirectory } from '../../models/paths.js';
@@ -18,6 +18,7 @@ export interface CommonOpts {
   models?: string;
   device: Device;
   threads?: number;
+  precision: Precision;
   det: DetectorKind;
   faceIndex?: number;
   quiet?: boolean;
@@ -52,6 +53,7 @@ export function addEngineOptions(cmd: Command): Command {
     .addOption(new Option('--models <dir>', 'model pack directory (default: the downloaded pack in the per-user cache)'))
     .addOption(new Option('--device <name>', 'execution provider').choices(DEVICES.filter((d) => d !== 'wasm')).default('cpu'))
     .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads (0 = one per core)').argParser(int('--threads')))
+    .addOption(precisionOption())
     .addOption(
       new Option('--det <name>', 'face detector: yunet (MIT, default), insightface (SCRFD + 106 points, non-commercial), facemesh (MediaPipe)')
         .choices(DETECTORS)
@@ -61,12 +63,20 @@ export function addEngineOptions(cmd: Command): Command {
     .option('-q, --quiet', 'no progress output');
 }
 
+/** `--precision fp32|int8`, shared by every command that runs the models. */
+export function precisionOption(): Option {
+  return new Option('--precision <p>', 'fp32, or int8: the quantized F, M and W+G written by `liveportrait models quantize` (where present)')
+    .choices(PRECISIONS)
+    .default(DEFAULTS.runtime.precision);
+}
+
 export async function engineFor(opts: CommonOpts): Promise<Engine> {
   if (opts.det === 'insightface') process.stderr.write(`${insightfaceLicenceNotice()}\n`);
   return createEngine({
     models: packDirectory({ models: opts.models }),
     device: opts.device,
     threads: opts.threads,
+    precision: opts.precision,
     detector: opts.det,
     onWarning: (m) => process.stderr.write(`${m}\n`),
   });

@@ -1,16 +1,20 @@
 /** `liveportrait bench [memory]`: real-cost benchmarks of the animation pipeline (see README, Performance). */
 import { Argument, Command, Option } from 'commander';
-import { DEVICES, type Device } from '../../settings.js';
+import { DEVICES, type Device, type Precision } from '../../settings.js';
 import { expectInteger, parseNumberOption } from '../../validate.js';
 import { packDirectory } from '../../models/paths.js';
 import { DRIVING_CROP_MODES, type DrivingCropMode } from '../../pipeline/options.js';
 import { defaultBenchInputs, formatBench, formatFacesBench, mib, runBench, runFacesBench, FACES_BENCH_PORTRAITS } from '../../bench/run-bench.js';
 import { runMemoryBench } from '../../bench/memory.js';
+import { comparePrecision, formatPrecisionComparison } from '../../bench/compare-precision.js';
+import { precisionOption } from './animate.js';
 
 interface BenchOpts {
   models?: string;
   device: Device;
   threads?: number;
+  precision: Precision;
+  comparePrecision?: boolean;
   frames?: string;
   warmup: number;
   modelFrames: number;
@@ -44,6 +48,8 @@ export function registerBench(program: Command): Command {
     .addOption(new Option('--models <dir>', 'model pack directory (e.g. a forged pack: liveportrait models forge DIR)'))
     .addOption(new Option('--device <name>', 'execution provider').choices(DEVICES.filter((d) => d !== 'wasm')).default('cpu'))
     .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads (0 = one per physical core)').argParser(int('--threads')))
+    .addOption(precisionOption())
+    .option('--compare-precision', 'run the speed benchmark with fp32 and with int8 (each in its own process) and print them side by side')
     .option('--frames <n>', 'measured frames (speed, default 10), or comma-separated frame counts (memory, default 30,300)')
     .addOption(new Option('--warmup <k>', 'frames run before measuring (speed)').argParser(int('--warmup')).default(2))
     .option('--source <image>', 'source portrait (default ../shared/samples/source/s9.jpg, 720×1280)')
@@ -89,10 +95,20 @@ export function registerBench(program: Command): Command {
         return;
       }
       const [frames] = frameCounts(o.frames ?? '10');
+      if (o.comparePrecision) {
+        const args = ['--models', models, '--device', o.device, '--frames', String(frames), '--warmup', String(o.warmup), '--source', source, '--driving', driving];
+        args.push('--model-frames', String(o.modelFrames), '--crop-driving', o.cropDriving);
+        if (o.threads !== undefined) args.push('--threads', String(o.threads));
+        if (!o.pasteback) args.push('--no-pasteback');
+        const c = await comparePrecision(args, (p) => log(`running the ${p} benchmark in a child process…\n`));
+        process.stdout.write(o.json ? `${JSON.stringify(c, null, 2)}\n` : `${formatPrecisionComparison(c)}\n`);
+        return;
+      }
       const common = {
         models,
         device: o.device,
         threads: o.threads,
+        precision: o.precision,
         frames,
         warmup: o.warmup,
         driving,
