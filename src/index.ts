@@ -28,6 +28,10 @@ export type { EditOptions, EditSample } from './pipeline/edit-keypoints.js';
 export { editFile } from './pipeline/edit.js';
 export type { EditFileRequest, EditFileResult } from './pipeline/edit.js';
 export { animateVideoToVideo, meanFrameChange } from './pipeline/v2v.js';
+export { prepareFaces, FaceGroup, driverForFace, sideBySide } from './pipeline/faces.js';
+export type { PreparedFaces, FaceGroupFrame } from './pipeline/faces.js';
+export { zipDrivers } from './pipeline/driver-set.js';
+export { prepareFacesFile } from './pipeline/run.js';
 export type { VideoToVideoRequest, VideoToVideoResult, JitterFigure } from './pipeline/v2v.js';
 
 // Models and packs.
@@ -58,6 +62,9 @@ export { setOrt, createSession, availableDevices, DeviceUnavailableError } from 
 // Faces.
 export { FaceCropper, wholeFrameInput } from './face/cropper.js';
 export { DrivingFaceTracker } from './face/tracker.js';
+export { selectFaces, facesLeftToRight, parseFaceSelection, describeFace } from './face/select.js';
+export type { FaceSelection, IndexedFace, FaceChoice } from './face/select.js';
+export { SourceFaceTracks } from './face/source-tracks.js';
 export { NoFaceError } from './face/types.js';
 export type { Face, FaceDetector } from './face/types.js';
 

@@ -4,7 +4,7 @@ import { DEVICES, type Device, type Precision } from '../../settings.js';
 import { expectInteger, parseNumberOption } from '../../validate.js';
 import { packDirectory } from '../../models/paths.js';
 import { DRIVING_CROP_MODES, type DrivingCropMode } from '../../pipeline/options.js';
-import { defaultBenchInputs, formatBench, mib, runBench } from '../../bench/run-bench.js';
+import { defaultBenchInputs, formatBench, formatFacesBench, mib, runBench, runFacesBench, FACES_BENCH_PORTRAITS } from '../../bench/run-bench.js';
 import { runMemoryBench } from '../../bench/memory.js';
 import { formatServiceBench, runServiceBench, type WorkerLayout } from '../../service/bench.js';
 import { SERVICE_DEFAULTS } from '../../service/config.js';
@@ -30,6 +30,7 @@ interface BenchOpts {
   workers: string;
   jobFrames: number;
   chunkFrames: number;
+  faces?: number[];
 }
 
 /** '1,2' (one thread each unless --threads) or '1x2,2x1' (workers × threads). */
@@ -41,6 +42,13 @@ function workerLayouts(text: string, threads: number | undefined): WorkerLayout[
       threads: t === undefined ? (threads ?? 1) : expectInteger('--workers', parseNumberOption('--workers', t), 1),
     };
   });
+}
+
+/** `--faces N` measures 1…N faces; `--faces 1,3` those counts. */
+function faceCounts(text: string): number[] {
+  const max = FACES_BENCH_PORTRAITS.length;
+  const counts = text.split(',').map((part) => expectInteger('--faces', parseNumberOption('--faces', part.trim()), 1, max));
+  return counts.length === 1 ? Array.from({ length: counts[0] }, (_, i) => i + 1) : counts;
 }
 
 const int = (name: string, min = 0) => (text: string) => expectInteger(name, parseNumberOption(name, text), min);
@@ -72,12 +80,18 @@ export function registerBench(program: Command): Command {
     .option('--workers <list>', "service: worker layouts to compare, e.g. '1,2' or '1x2,2x1' (workers × threads)", '1,2')
     .addOption(new Option('--job-frames <n>', 'service: frames per job').argParser(int('--job-frames', 1)).default(100))
     .addOption(new Option('--chunk-frames <n>', 'service: frames per render job').argParser(int('--chunk-frames', 1)).default(SERVICE_DEFAULTS.chunkFrames))
+    .addOption(
+      new Option('--faces <n>', `multi-face speed: 1…N faces (N ≤ ${FACES_BENCH_PORTRAITS.length}) side by side, one driver, ms/frame and the ratio to N × the single-face W+G time`).argParser(
+        faceCounts,
+      ),
+    )
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  liveportrait models forge packs/forged && liveportrait bench --models packs/forged --frames 10\n' +
         '  liveportrait models standins packs/standins && liveportrait bench memory --models packs/standins --frames 30,300\n' +
         '  liveportrait bench service --models packs/standins --jobs 20 --workers 1,2   (needs redis-server)\n' +
+        '  liveportrait bench --models packs/forged --faces 3 --frames 10     (1, 2 and 3 faces)\n' +
         'Per-stage times are medians over the measured frames; end-to-end is the median interval between\n' +
         'finished frames, so work that overlaps (decode and M ahead of W+G, encoding behind it) is counted once.',
     )
@@ -127,20 +141,25 @@ export function registerBench(program: Command): Command {
         process.stdout.write(o.json ? `${JSON.stringify(c, null, 2)}\n` : `${formatPrecisionComparison(c)}\n`);
         return;
       }
-      const result = await runBench({
+      const common = {
         models,
         device: o.device,
         threads: o.threads,
         precision: o.precision,
         frames,
         warmup: o.warmup,
-        source,
         driving,
-        output: o.output,
         modelFrames: o.modelFrames,
         animate: { crop: { cropDriving: o.cropDriving }, output: { pasteback: o.pasteback } },
-        onFrame: (done, total) => log(`\rframe ${done}/${total}`),
-      });
+        onFrame: (done: number, total: number) => log(`\rframe ${done}/${total}`),
+      };
+      if (o.faces) {
+        const rows = await runFacesBench({ ...common, faces: o.faces });
+        log('\n');
+        process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${formatFacesBench(rows)}\n`);
+        return;
+      }
+      const result = await runBench({ ...common, source, output: o.output });
       log('\n');
       process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatBench(result)}\n`);
     });
