@@ -76,6 +76,12 @@ export const DEFAULTS = {
     nmsIou: 0.4,
     faceIndex: 0,
   },
+  faces: {
+    /** Which faces of the source to animate: 'largest' (the original's behaviour), 'all', or left-to-right indices. */
+    selection: 'largest' as const,
+    /** With several faces, faces whose box side is under this (pixels) are skipped with a warning. */
+    minFace: 64,
+  },
   motion: {
     relative: true,
     region: 'all' as AnimationRegion,

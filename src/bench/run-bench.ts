@@ -17,6 +17,7 @@ import { clock } from '../pipeline/timings.js';
 import type { Device, Precision } from '../settings.js';
 import { expectInteger } from '../validate.js';
 import { BenchRecorder, median, type TimingSummary } from './recorder.js';
+import { groupPhoto } from './group-picture.js';
 
 export interface BenchOptions {
   /** Model pack directory. */
@@ -51,6 +52,8 @@ export interface BenchResult {
   readonly source: { readonly path: string; readonly width: number; readonly height: number };
   readonly driving: { readonly path: string; readonly width: number; readonly height: number; readonly fps: number };
   readonly output: { readonly width: number; readonly height: number; readonly pasteback: boolean };
+  /** Faces animated in the source. */
+  readonly faces: number;
   readonly warmupFrames: number;
   /** Model loading (session creation) in milliseconds. */
   readonly loadMs: number;
@@ -126,6 +129,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       source: { path: options.source, width: srcInfo.width, height: srcInfo.height },
       driving: { path: options.driving, width: drvInfo.width, height: drvInfo.height, fps: drvInfo.fps },
       output: { width: outInfo.width, height: outInfo.height, pasteback },
+      faces: result.faces,
       warmupFrames: options.warmup,
       loadMs,
       runMs,
@@ -206,5 +210,76 @@ export function formatBench(r: BenchResult): string {
     `${'peak RSS'.padEnd(36)}${mib(r.peakRssBytes).padStart(14)}`,
     `${'model loading'.padEnd(36)}${ms(r.loadMs).padStart(10)} ms`,
   );
+  return lines.join('\n');
+}
+
+/** The sample portraits the multi-face benchmark places side by side (face k is portrait k). */
+export const FACES_BENCH_PORTRAITS = ['s6.jpg', 's5.jpg', 's12.jpg'] as const;
+
+export interface FacesBenchOptions extends Omit<BenchOptions, 'source'> {
+  /** Face counts to measure, each 1…3 (e.g. [1, 2, 3]). */
+  readonly faces: readonly number[];
+  /** Folder of the portraits (default ../shared/samples/source). */
+  readonly portraits?: string;
+  /** Height of each portrait in the group picture (default 480). */
+  readonly height?: number;
+}
+
+export interface FacesBenchRow {
+  readonly faces: number;
+  readonly result: BenchResult;
+  /** End-to-end ms per frame with every face animated. */
+  readonly frameMs: number;
+  /** W+G of one face, run alone (model-only pass of the same run). */
+  readonly singleWarpMs: number;
+  /** frameMs ÷ (faces × singleWarpMs): the target is ≤ 1.05 (the cost grows by one W+G per face). */
+  readonly ratio: number;
+}
+
+/**
+ * Multi-face benchmark: for each face count N, a picture of N sample portraits side by side, all faces
+ * animated by one driver (`--faces all`); reports ms/frame and the ratio to N × the single-face W+G time.
+ */
+export async function runFacesBench(options: FacesBenchOptions): Promise<FacesBenchRow[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'liveportrait-bench-faces-'));
+  const folder = options.portraits ?? join(process.env.LIVEPORTRAIT_SHARED ?? resolve(process.cwd(), '../shared'), 'samples', 'source');
+  const rows: FacesBenchRow[] = [];
+  try {
+    for (const n of options.faces) {
+      expectInteger('faces', n, 1, FACES_BENCH_PORTRAITS.length);
+      const picture = await groupPhoto(dir, `faces-${n}`, FACES_BENCH_PORTRAITS.slice(0, n).map((p) => join(folder, p)), { height: options.height ?? 480 });
+      const source = picture.path;
+      const animate = options.animate ?? {};
+      const result = await runBench({ ...options, source, animate: { ...animate, crop: { ...animate.crop, faces: 'all', minFace: 1 } } });
+      if (result.faces !== n) {
+        throw new Error(`the detector found ${result.faces} face(s) in the picture of ${n} portraits: use a pack with the real face detector (liveportrait models forge DIR --real ../shared/models)`);
+      }
+      const singleWarpMs = result.modelOnly.warpMs;
+      rows.push({ faces: n, result, frameMs: result.timing.frameMs, singleWarpMs, ratio: result.timing.frameMs / (n * singleWarpMs) });
+    }
+    return rows;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The multi-face report: one line per face count. */
+export function formatFacesBench(rows: readonly FacesBenchRow[]): string {
+  const first = rows[0]?.result;
+  const lines = first
+    ? [
+        `pack ${first.pack.name} (${first.pack.kind}); device ${first.device}, threads ${first.threads || 'auto'}; ${first.cpu.cores} × ${first.cpu.model}`,
+        `one driver (${basename(first.driving.path)}) for every face; ${first.warmupFrames} warm-up + ${first.timing.measuredFrames} measured frames; medians`,
+        '',
+        `${'faces'.padEnd(7)}${'picture'.padEnd(12)}${'ms/frame'.padStart(10)}${'W+G (all faces)'.padStart(17)}${'1-face W+G'.padStart(12)}${'ratio to N × 1-face W+G'.padStart(26)}`,
+      ]
+    : [];
+  for (const r of rows) {
+    lines.push(
+      `${String(r.faces).padEnd(7)}${`${r.result.source.width}×${r.result.source.height}`.padEnd(12)}${ms(r.frameMs).padStart(10)}${ms(r.result.timing.stages.warp.medianMs).padStart(17)}` +
+        `${ms(r.singleWarpMs).padStart(12)}${r.ratio.toFixed(3).padStart(26)}`,
+    );
+  }
+  lines.push('', 'target: ratio ≤ 1.05 (each extra face costs one W+G, nothing else is repeated per face)');
   return lines.join('\n');
 }

@@ -58,6 +58,11 @@ async function webGpuAdapter(): Promise<string | undefined> {
   }
 }
 
+/** Stand-ins with the real files given for some roles in their place. */
+function withRealFiles(standins: ModelBytes[], real: ModelBytes[]): ModelBytes[] {
+  return standins.map((s) => real.find((r) => r.role === s.role) ?? s);
+}
+
 async function init(message: Extract<ToWorker, { type: 'init' }>): Promise<void> {
   const notices: string[] = [];
   const adapter = message.device === 'wasm' ? undefined : await webGpuAdapter();
@@ -74,7 +79,10 @@ async function init(message: Extract<ToWorker, { type: 'init' }>): Promise<void>
   if (!scope.crossOriginIsolated) notices.push('The page is not cross-origin isolated: WASM runs single-threaded.');
   post({ type: 'status', text: message.models.kind === 'standin' ? 'generating stand-in models…' : 'reading models…' });
   const detector = await detectorBytes();
-  const files = message.models.kind === 'standin' ? standinModelBytes(detector) : filesToModelBytes(message.models.files, detector);
+  const files =
+    message.models.kind === 'standin'
+      ? withRealFiles(standinModelBytes(detector), filesToModelBytes(message.models.real ?? [], detector))
+      : filesToModelBytes(message.models.files, detector);
   await engine?.release();
   engine = undefined;
   const status = (text: string) => post({ type: 'status', text });
@@ -139,7 +147,13 @@ async function handle(message: ToWorker): Promise<void> {
       const e = requireEngine();
       post({ type: 'status', text: `preparing ${message.name}…` });
       const source = await e.setSource(bitmapToRgb(message.image), message.name);
-      post({ type: 'source-ready', width: source.image.width, height: source.image.height, warnings: [...source.warnings] });
+      post({ type: 'source-ready', ...source });
+      return;
+    }
+    case 'faces': {
+      const e = requireEngine();
+      post({ type: 'status', text: `preparing ${message.indices.length} face${message.indices.length === 1 ? '' : 's'}…` });
+      post({ type: 'source-ready', ...(await e.setFaces(message.indices)) });
       return;
     }
     case 'frame': {

@@ -8,6 +8,7 @@ import { registerCrop } from './crop.js';
 import { registerEdit } from './edit.js';
 import { registerBench } from './bench.js';
 import { registerDemo } from './demo.js';
+import { registerServe } from './serve.js';
 
 /** Registers every subcommand. Each module adds one command (with its own --help) to the program. */
 export function registerCommands(program: Command): void {
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerEdit(program);
   registerDemo(program);
   registerBench(program);
+  registerServe(program);
 }
