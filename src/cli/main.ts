@@ -27,7 +27,9 @@ export function withCliFlag(err: OptionError): string {
   const name = err.parameter;
   if (!name || name.startsWith('-') || !/^[a-zA-Z]+$/.test(name)) return err.message;
   const flag = FLAG_OF[name] ?? `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  return err.message.replace(new RegExp(`(?<![-\\w])${name}\\b`, 'g'), flag);
+  // Only where the validators name the parameter ("… for faceIndex but …", "Expected pasteback to …"):
+  // the same word elsewhere in a message is prose (e.g. "faces found").
+  return err.message.replace(new RegExp(`(?<=\\bfor )${name}\\b|^(Expected )${name}\\b`, 'g'), (_m, expected?: string) => `${expected ?? ''}${flag}`);
 }
 
 /** The version in the package's package.json (this module runs from dist/src/cli/). */
