@@ -3,9 +3,9 @@
  * phone portrait comes out upright.
  */
 import sharp from 'sharp';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, extname } from 'node:path';
+import { extname } from 'node:path';
 import { createRgbImage, type RgbImage } from '../image/types.js';
+import { writeFileAtomic } from './partial-file.js';
 
 export class ImageReadError extends Error {
   constructor(
@@ -66,14 +66,5 @@ export async function encodeImage(image: RgbImage, format: ImageFormat, quality 
  */
 export async function writeImage(path: string, image: RgbImage, quality = 95): Promise<void> {
   const bytes = await encodeImage(image, imageFormatFromPath(path), quality);
-  await mkdir(dirname(path) || '.', { recursive: true });
-  const tmp = `${path}.partial-${process.pid}`;
-  try {
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(path, bytes);
 }

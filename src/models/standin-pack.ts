@@ -2,7 +2,8 @@
  * Writes a complete stand-in pack: every role as a small generated ONNX model (see src/onnx/standins.ts),
  * optionally replaced by real files from another folder where their hashes verify.
  */
-import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { copyFileAtomic, writeFileAtomic } from '../io/partial-file.js';
 import { join } from 'node:path';
 import { STANDIN_ROLES, buildStandin, standinFileName } from '../onnx/standins.js';
 import { sha256Bytes, sha256File } from './hash.js';
@@ -19,12 +20,6 @@ export interface StandinPackOptions {
   /** Pack name and kind written to pack.json. */
   readonly name?: string;
   readonly kind?: PackManifest['kind'];
-}
-
-async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.partial`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, path);
 }
 
 async function realFilesIn(dir: string): Promise<Map<Role, PackFile>> {
@@ -55,15 +50,14 @@ export async function writeStandinPack(dir: string, options: StandinPackOptions 
     const realEntry = real.get(role);
     if (realEntry && options.real) {
       const target = join(dir, realEntry.file);
-      await copyFile(join(options.real, realEntry.file), `${target}.partial`);
-      await rename(`${target}.partial`, target);
+      await copyFileAtomic(join(options.real, realEntry.file), target);
       files.push(realEntry);
       options.onFile?.(realEntry.file, 'real');
       continue;
     }
     const file = standinFileName(role);
     const bytes = buildStandin(role);
-    await writeAtomic(join(dir, file), bytes);
+    await writeFileAtomic(join(dir, file), bytes);
     files.push({
       role,
       file,
@@ -88,6 +82,6 @@ export async function writeStandinPack(dir: string, options: StandinPackOptions 
     files,
   };
   await rm(join(dir, PACK_MANIFEST_FILE), { force: true });
-  await writeAtomic(join(dir, PACK_MANIFEST_FILE), new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+  await writeFileAtomic(join(dir, PACK_MANIFEST_FILE), new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
   return manifest;
 }
