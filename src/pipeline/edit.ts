@@ -10,6 +10,7 @@ import { interpolateControls, validateEditControls, DEFAULT_EDIT_VARIANT, type C
 import { expectInteger, OptionError } from '../validate.js';
 import { readImage, writeImage } from '../io/image-file.js';
 import { probeMedia } from '../io/probe.js';
+import { assertOutputsAreNotInputs } from '../io/output-guard.js';
 import { openFrameSink, type FrameSink } from '../io/frame-sink.js';
 import { onInterrupt } from '../io/interrupt.js';
 import { DEFAULTS } from '../settings.js';
@@ -62,6 +63,7 @@ async function readStill(path: string, role: string): Promise<ReturnType<typeof 
 export async function editFile(engine: Engine, request: EditFileRequest): Promise<EditFileResult> {
   const variant = request.variant ?? DEFAULT_EDIT_VARIANT;
   validateEditControls(request.controls, variant);
+  await assertOutputsAreNotInputs([request.output], [request.source, request.from]);
   const warn = request.onWarning ?? (() => {});
   const ext = extname(request.output).toLowerCase();
   if (request.frames !== undefined) {

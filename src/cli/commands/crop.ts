@@ -1,6 +1,7 @@
 /** `liveportrait crop`: the face crop LivePortrait would animate, optionally with the landmarks drawn. */
 import { Command, Option } from 'commander';
 import { readImage, writeImage, imageFormatFromPath } from '../../io/image-file.js';
+import { assertOutputsAreNotInputs } from '../../io/output-guard.js';
 import { FaceCropper } from '../../face/cropper.js';
 import { drawDebugCrop } from '../../face/debug.js';
 import { insightfaceLicenceNotice } from '../../face/scrfd.js';
@@ -41,6 +42,7 @@ export function registerCrop(program: Command): void {
     .option('--debug', 'draw the landmarks (green) used for the crop and the detected face box (red)')
     .action(async (o: CropOpts) => {
       imageFormatFromPath(o.output);
+      await assertOutputsAreNotInputs([o.output], [o.input]);
       if (o.det === 'insightface') process.stderr.write(`${insightfaceLicenceNotice()}\n`);
       const faces = await loadFaceModels(packDirectory({ models: o.models }), { detector: o.det });
       try {

@@ -4,6 +4,7 @@ import { DEFAULTS } from '../../settings.js';
 import { OptionError, expectInteger, parseNumberOption } from '../../validate.js';
 import { COPY_PARTS, COPY_RATIO_RANGE, EDIT_RANGES, EDIT_VARIANT_NAMES, validateEditControls, type CopyParts, type EditControlName, type EditControls, type EditVariant } from '../../math/editing.js';
 import { editFile } from '../../pipeline/edit.js';
+import { assertOutputsAreNotInputs } from '../../io/output-guard.js';
 import { addEngineOptions, engineFor, type CommonOpts } from './animate.js';
 import { createProgress } from '../progress.js';
 
@@ -116,6 +117,7 @@ export function registerEdit(program: Command): Command {
       if (!source) throw new OptionError('--source', 'missing --source (or -i/--input): the portrait to edit');
       if (!o.output) throw new OptionError('--output', 'missing -o/--output: the edited image (.png/.jpg/.webp) or, with --frames, an .mp4');
       const controls = controlsFrom(o, o.variant);
+      await assertOutputsAreNotInputs([o.output], [source, o.from]);
       const engine = await engineFor(o);
       const bar = createProgress({ label: 'edit', unit: 'frames', quiet: o.quiet || o.frames === undefined });
       try {
