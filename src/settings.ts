@@ -31,6 +31,15 @@ export const DEFAULTS = {
     device: 'cpu' as Device,
     /** 0 = let onnxruntime choose (one thread per physical core). */
     threads: 0,
+    /**
+     * Intra-op threads are bounded by this many per core present (more only thrashes: 1000 threads
+     * start ~8000 OS threads, 100000 exhaust memory); above one per core a warning is printed.
+     */
+    maxThreadsPerCore: 4,
+  },
+  download: {
+    /** A server that sends nothing for this long is given up (milliseconds). */
+    idleTimeoutMs: 30_000,
   },
   source: {
     /** resize_to_limit: the long side of a source image is limited to this (even sizes kept). */

@@ -3,9 +3,9 @@
  * each file. Resolving a role to a file goes through here.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Role } from './contract.js';
-import { DEFAULT_PACK, PACK_MANIFEST_FILE, REQUIRED_ROLE_GROUPS, findBuiltinPack, parseManifest, type PackFile, type PackManifest } from './packs.js';
+import { DEFAULT_PACK, PACK_MANIFEST_FILE, PackFileNameError, findBuiltinPack, isPlainFileName, requiredRoleGroups, parseManifest, type PackFile, type PackManifest } from './packs.js';
 
 export interface PackDirectory {
   readonly dir: string;
@@ -36,6 +36,13 @@ export async function openPackDirectory(dir: string, packName?: string): Promise
   return { dir, manifest: builtin, ownManifest: false };
 }
 
+/** The path of a pack file; refuses a name that is not plain or that would resolve outside the folder. */
+export function packFilePath(dir: string, file: string): string {
+  const folder = resolve(dir);
+  if (!isPlainFileName(file) || dirname(resolve(folder, file)) !== folder) throw new PackFileNameError(dir, file);
+  return join(dir, file);
+}
+
 export async function fileExists(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isFile();
@@ -48,7 +55,7 @@ export async function fileExists(path: string): Promise<boolean> {
 export async function resolveRole(pack: PackDirectory, role: Role): Promise<{ entry: PackFile; path: string } | undefined> {
   for (const entry of pack.manifest.files) {
     if (entry.role !== role) continue;
-    const path = join(pack.dir, entry.file);
+    const path = packFilePath(pack.dir, entry.file);
     if (await fileExists(path)) return { entry, path };
   }
   return undefined;
@@ -69,10 +76,9 @@ export class MissingModelsError extends Error {
   }
 }
 
-/** Throws MissingModelsError naming every required file that is absent. */
-export async function assertRequiredPresent(pack: PackDirectory, extraRoles: readonly Role[] = [], animation = true): Promise<void> {
+/** Throws MissingModelsError naming every required file that is absent (groups from requiredRoleGroups). */
+export async function assertRequiredPresent(pack: PackDirectory, groups: readonly (readonly (readonly Role[])[])[] = requiredRoleGroups('yunet')): Promise<void> {
   const missing: PackFile[] = [];
-  const groups: (readonly Role[][])[] = [...(animation ? REQUIRED_ROLE_GROUPS.map((g) => [...g]) : []), ...extraRoles.map((r) => [[r]])];
   for (const alternatives of groups) {
     let satisfied = false;
     for (const roles of alternatives) {
