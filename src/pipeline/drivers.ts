@@ -47,6 +47,9 @@ export interface DriverContext {
   readonly maxFrames?: number;
   /** Optional per-stage timing hook (decode, detect, crop, motion). */
   readonly timings?: StageTimings;
+  /** A video that decodes fewer frames than it states is an error (else a warning through onWarning). */
+  readonly strict?: boolean;
+  readonly onWarning?: (message: string) => void;
 }
 
 export class DrivingInputError extends Error {
@@ -133,7 +136,7 @@ function shouldCrop(mode: CropOptions['cropDriving'], width: number, height: num
 }
 
 export async function videoDriver(path: string, ctx: DriverContext): Promise<Driver> {
-  const reader = await openVideoReader(path, { maxFrames: ctx.maxFrames });
+  const reader = await openVideoReader(path, { maxFrames: ctx.maxFrames, strict: ctx.strict, onWarning: ctx.onWarning });
   if (reader.info.isImage) throw new DrivingInputError(`${path} is an image: use it as a driving image`);
   const label = basename(path);
   const crop = shouldCrop(ctx.crop.cropDriving, reader.width, reader.height);

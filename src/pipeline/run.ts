@@ -3,8 +3,11 @@
  * Frames flow decode → motion → render → paste → encode one at a time with ffmpeg on both ends;
  * outputs are written to temporary files and renamed at the end.
  */
-import { dirname, extname, join, basename } from 'node:path';
+import { dirname, extname, basename } from 'node:path';
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { DEFAULTS } from '../settings.js';
+import { expectThreads } from '../validate.js';
 import { readImage, writeImage } from '../io/image-file.js';
 import type { RgbImage } from '../image/types.js';
 import { probeMedia } from '../io/probe.js';
@@ -12,7 +15,8 @@ import { openFrameSink, type FrameSink } from '../io/frame-sink.js';
 import { isFrameSequencePattern } from '../io/frame-sequence.js';
 import { onInterrupt } from '../io/interrupt.js';
 import { PreviewWindow } from '../io/preview.js';
-import { defaultOutputPaths } from '../io/paths.js';
+import { concatPathFor, defaultOutputPaths } from '../io/paths.js';
+import { assertOutputsAreNotInputs } from '../io/output-guard.js';
 import { openTemplateWriter } from '../io/template.js';
 import { FaceCropper } from '../face/cropper.js';
 import { loadModelSet, standinWarning, type ModelSet } from '../models/model-set.js';
@@ -47,6 +51,7 @@ export interface EngineOptions extends SessionOptions {
 
 /** Loads a pack once; the engine then serves any number of sources and drivers. */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
+  expectThreads('threads', options.threads ?? DEFAULTS.runtime.threads, availableParallelism(), DEFAULTS.runtime.maxThreadsPerCore);
   const models = await loadModelSet(options.models, { device: options.device, threads: options.threads, detector: options.detector });
   const warning = standinWarning(models.standinRoles);
   if (warning) options.onWarning?.(warning);
@@ -90,6 +95,8 @@ export interface AnimateFileRequest {
   readonly preview?: boolean;
   /** Optional per-stage timing hook (benchmarks); absent, the pipeline does no timing work. */
   readonly timings?: StageTimings;
+  /** A driving (or source) video that decodes fewer frames than it states is an error, not a warning. */
+  readonly strict?: boolean;
 }
 
 export interface AnimateFileResult {
@@ -109,14 +116,25 @@ function isImageRunFor(driver: Driver): boolean {
 
 const IMAGE_EXTS = new Set(['.png', '.jpg', '.jpeg', '.webp']);
 
-function concatPathFor(output: string): string {
-  const ext = extname(output);
-  return join(dirname(output), `${basename(output, ext)}_concat${ext || '.mp4'}`);
+/**
+ * Refuses a run whose output (or its _concat companion) is one of its inputs, before any work. Without
+ * an output path both default names (video and image) are checked.
+ */
+export async function checkAnimateOutputs(request: Pick<AnimateFileRequest, 'source' | 'driving' | 'output' | 'options'>): Promise<void> {
+  const mains = request.output
+    ? [request.output]
+    : [false, true].map((image) => defaultOutputPaths('animations', request.source, request.driving, { image }).main);
+  const concat = !!request.options?.output?.concat;
+  await assertOutputsAreNotInputs(
+    mains.flatMap((main) => (concat ? [main, concatPathFor(main)] : [main])),
+    [request.source, request.driving],
+  );
 }
 
 /** Animates one source with one driver into a file. */
 export async function animateFile(engine: Engine, request: AnimateFileRequest): Promise<AnimateFileResult> {
   const options = resolveAnimateOptions(request.options);
+  await checkAnimateOutputs(request);
   const warn = request.onWarning ?? (() => {});
   if (!(await probeMedia(request.source)).isImage) {
     const r = await animateVideoToVideo(engine, request, options);
@@ -132,6 +150,8 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
     needRatios,
     maxFrames: options.output.frames,
     timings: request.timings,
+    strict: request.strict,
+    onWarning: warn,
   });
   const isImageRun = driver.kind === 'image';
   const previewOnly = !!request.preview && !request.output && !isImageRunFor(driver);
@@ -246,17 +266,23 @@ export interface ExtractTemplateRequest {
   readonly onProgress?: (done: number, total: number | undefined) => void;
   readonly signal?: AbortSignal;
   readonly cleanupOnInterrupt?: boolean;
+  /** A driving video that decodes fewer frames than it states is an error, not a warning. */
+  readonly strict?: boolean;
+  readonly onWarning?: (message: string) => void;
 }
 
 /** Extracts per-frame motion (and eye/lip ratios when the landmark model is there) to a template file. */
 export async function extractTemplate(engine: Engine, request: ExtractTemplateRequest): Promise<{ output: string; frames: number; fps: number }> {
   const options = resolveAnimateOptions(request.options);
+  await assertOutputsAreNotInputs([request.output], [request.driving]);
   const driver = await openDriver(request.driving, {
     models: engine.models,
     cropper: engine.cropper,
     crop: options.crop,
     needRatios: !!engine.models.face.landmark203,
     maxFrames: options.output.frames,
+    strict: request.strict,
+    onWarning: request.onWarning,
   });
   if (driver.kind === 'template') throw new SourceInputError(`${request.driving} is already a motion template`);
   const writer = await openTemplateWriter(request.output, { fps: driver.fps, cleanupOnInterrupt: request.cleanupOnInterrupt });

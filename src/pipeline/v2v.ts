@@ -57,6 +57,8 @@ export interface VideoToVideoRequest {
   readonly onWarning?: (message: string) => void;
   readonly signal?: AbortSignal;
   readonly cleanupOnInterrupt?: boolean;
+  /** A video that decodes fewer frames than it states is an error instead of a warning. */
+  readonly strict?: boolean;
 }
 
 export interface VideoToVideoResult {
@@ -158,13 +160,15 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
     eyeRetarget = false;
   }
   const maxFrames = options.output.frames;
-  const sourceReader = await openVideoReader(request.source, { maxFrames });
+  const sourceReader = await openVideoReader(request.source, { maxFrames, strict: request.strict, onWarning: warn });
   const driver = await openDriver(request.driving, {
     models: engine.models,
     cropper: engine.cropper,
     crop: options.crop,
     needRatios: eyeRetarget,
     maxFrames,
+    strict: request.strict,
+    onWarning: warn,
   });
   if (driver.kind === 'image' || driver.kind === 'webcam') {
     throw new DrivingInputError(`a source video is driven by a driving video or a motion template, not ${driver.kind === 'image' ? 'an image' : 'a webcam'} (${driver.label})`);
@@ -282,7 +286,7 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
   try {
     sink = await openFrameSink(output, { ...size, fps: sourceReader.fpsRational, crf: options.output.crf, audioFrom });
     let written = 0;
-    const pass2 = await openVideoReader(request.source, { maxFrames: n });
+    const pass2 = await openVideoReader(request.source, { maxFrames: n, strict: request.strict, onWarning: warn });
     for await (const frame of pass2.frames(request.signal)) {
       const i = frame.index;
       if (i >= n) break;

@@ -4,10 +4,12 @@ import { ANIMATION_REGIONS, DEFAULTS, DETECTORS, DEVICES, DRIVING_OPTIONS, type 
 import { parseNumberOption, expectInteger } from '../../validate.js';
 import { packDirectory } from '../../models/paths.js';
 import { DRIVING_BOX_MODES, DRIVING_CROP_MODES, type AnimateOptionsInput, type DrivingBoxMode, type DrivingCropMode } from '../../pipeline/options.js';
-import { animateFile, createEngine, extractTemplate, type Engine } from '../../pipeline/run.js';
+import { animateFile, checkAnimateOutputs, createEngine, extractTemplate, type Engine } from '../../pipeline/run.js';
 import { defaultTemplatePath } from '../../io/paths.js';
+import { assertOutputsAreNotInputs } from '../../io/output-guard.js';
 import { insightfaceLicenceNotice } from '../../face/scrfd.js';
 import { createProgress } from '../progress.js';
+import { parseThreads } from '../threads.js';
 
 const num = (name: string, min?: number, max?: number) => (text: string) => parseNumberOption(name, text, min, max);
 const int = (name: string, min = 0) => (text: string) => expectInteger(name, parseNumberOption(name, text), min);
@@ -25,7 +27,7 @@ export function addEngineOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--models <dir>', 'model pack directory (default: the downloaded pack in the per-user cache)'))
     .addOption(new Option('--device <name>', 'execution provider').choices(DEVICES.filter((d) => d !== 'wasm')).default('cpu'))
-    .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads (0 = one per core)').argParser(int('--threads')))
+    .addOption(new Option('--threads <n>', `onnxruntime intra-op threads (0 = one per core; at most ${DEFAULTS.runtime.maxThreadsPerCore}× the cores)`).argParser(parseThreads))
     .addOption(
       new Option('--det <name>', 'face detector: yunet (MIT, default), insightface (SCRFD + 106 points, non-commercial), facemesh (MediaPipe)')
         .choices(DETECTORS)
@@ -77,6 +79,7 @@ interface AnimateOpts extends CommonOpts {
   reference: string;
   smoothVariance: number;
   sourceEyeRetarget?: boolean;
+  strict?: boolean;
 }
 
 function toOptions(o: AnimateOpts): AnimateOptionsInput {
@@ -156,6 +159,7 @@ export function registerAnimate(program: Command): void {
     .option('--concat', 'also write {output}_concat.mp4: driving | source | result side by side')
     .addOption(new Option('--frames <n>', 'animate at most N frames').argParser(int('--frames', 1)))
     .addOption(new Option('--crf <n>', 'H.264 quality (0 best … 51 worst)').argParser(int('--crf', 0)).default(DEFAULTS.output.crf))
+    .option('--strict', 'fail when a video decodes fewer frames than it states (truncated or damaged) instead of warning')
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -171,6 +175,8 @@ export function registerAnimate(program: Command): void {
       const source = o.source ?? o.input;
       if (!source) throw new Error('missing --source (or -i/--input): the portrait to animate');
       if (!o.driving) throw new Error('missing --driving: a video, image, motion template (.json) or webcam (0, webcam:N)');
+      const options = toOptions(o);
+      await checkAnimateOutputs({ source, driving: o.driving, output: o.output, options });
       const engine = await engineFor(o);
       const bar = createProgress({ label: 'animate', unit: 'frames', quiet: o.quiet });
       try {
@@ -178,8 +184,9 @@ export function registerAnimate(program: Command): void {
           source,
           driving: o.driving,
           output: o.output,
-          options: toOptions(o),
+          options,
           cleanupOnInterrupt: true,
+          strict: o.strict,
           preview: o.preview,
           onProgress: (done, total) => bar.update(done, total),
           onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
@@ -207,18 +214,22 @@ export function registerAnimate(program: Command): void {
   template
     .addOption(new Option('--crop-driving <mode>', 'crop driving frames around the face').choices(DRIVING_CROP_MODES).default('auto'))
     .addOption(new Option('--frames <n>', 'at most N frames').argParser(int('--frames', 1)))
+    .option('--strict', 'fail when the video decodes fewer frames than it states (truncated or damaged) instead of warning')
     .addHelpText('after', '\nReplay it with: liveportrait animate -i portrait.jpg --driving motion.json -o out.mp4')
-    .action(async (o: CommonOpts & { driving?: string; output?: string; cropDriving: DrivingCropMode; frames?: number }) => {
+    .action(async (o: CommonOpts & { driving?: string; output?: string; cropDriving: DrivingCropMode; frames?: number; strict?: boolean }) => {
       if (!o.driving) throw new Error('missing --driving: the video whose motion to extract');
+      const output = o.output ?? defaultTemplatePath(o.driving);
+      await assertOutputsAreNotInputs([output], [o.driving]);
       const engine = await engineFor(o);
       const bar = createProgress({ label: 'template', unit: 'frames', quiet: o.quiet });
       try {
-        const output = o.output ?? defaultTemplatePath(o.driving);
         const r = await extractTemplate(engine, {
           driving: o.driving,
           output,
           options: { crop: { cropDriving: o.cropDriving, detector: o.det, faceIndex: o.faceIndex }, output: { frames: o.frames } },
           cleanupOnInterrupt: true,
+          strict: o.strict,
+          onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
           onProgress: (d, t) => bar.update(d, t),
         });
         bar.stop();
