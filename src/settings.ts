@@ -76,7 +76,7 @@ export const DEFAULTS = {
     normalizeLipThreshold: 0.03,
     drivingOption: 'expression-friendly' as DrivingOption,
     multiplier: 1,
-    /** Video-to-video eye retargeting: driving frame 0's eye-open ratio, replaced by `target` when under `threshold`. */
+    /** Video-to-video eye retargeting: the first source frame's mean eye-open ratio, replaced by `target` when under `threshold`. */
     sourceVideoEyeRetargeting: { threshold: 0.18, target: 0.39 },
   },
   smoothing: {

@@ -79,3 +79,12 @@ export function applyDelta(x: ArrayLike<number>, delta: ArrayLike<number>, out: 
   for (let i = 0; i < KEYPOINT_VALUES; i++) out[i] = Math.fround(x[i] + delta[i]);
   return out;
 }
+
+/**
+ * The eye-open target of source-video eye retargeting: the mean of the first source frame's [left, right]
+ * eye ratios, replaced by `target` when under `threshold` (eyes closed on the first frame).
+ */
+export function sourceVideoEyeTarget(firstFrameEyes: ArrayLike<number>, threshold: number, target: number): number {
+  const mean = (firstFrameEyes[0] + firstFrameEyes[1]) / 2;
+  return mean < threshold ? target : mean;
+}

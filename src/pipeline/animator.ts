@@ -1,6 +1,6 @@
 /**
- * The per-frame step: driving motion → driving keypoints (relative motion, retargeting, stitching,
- * lip normalisation, multiplier, as the original's Algorithm 1) → W+G render → paste-back.
+ * The per-frame step: driving motion → driving keypoints (relative motion, then stitching, retargeting
+ * and lip normalisation by the original's branch rules in algorithm1.ts, multiplier last) → W+G render → paste-back.
  * Isomorphic; one instance per (source, driving run). Nothing here grows with the number of frames.
  */
 import type { RgbImage } from '../image/types.js';
@@ -10,7 +10,8 @@ import { pasteBack } from '../image/blend.js';
 import { resizeBilinear } from '../image/resize.js';
 import type { MotionInfo } from '../math/keypoints.js';
 import { MotionComposer, applyDrivingMultiplier, NEUTRAL_LIP_EXPRESSION } from '../math/motion.js';
-import { applyDelta, applyStitching, eyeRetargetInput, lipRetargetInput, stitchingInput } from '../math/stitching.js';
+import { applyDelta } from '../math/stitching.js';
+import { addsLipNormalization, stitchAndRetarget, usesRetargetingBranch } from './algorithm1.js';
 import { OneEuroFilter } from '../math/smoothing.js';
 import { mat3From } from '../math/rotation.js';
 import type { MotionOptions } from './options.js';
@@ -77,8 +78,15 @@ export class FrameAnimator {
       },
     );
     if (m.smooth) this.smoother = { exp: new OneEuroFilter(), R: new OneEuroFilter() };
-    if ((m.eyeRetargeting || m.lipRetargeting) && !source.eyeRatios) {
-      throw new Error('eye/lip retargeting needs the 203-point landmark model (landmark.onnx) for the source eye and lip ratios');
+    if (usesRetargetingBranch(m) && !source.eyeRatios) {
+      throw new Error('eye/lip retargeting needs the source eye and lip ratios: the 203-point landmark model (landmark.onnx) and a face in the source');
+    }
+    if (m.normalizeLip && !addsLipNormalization(m)) {
+      this.warnings.push(
+        usesRetargetingBranch(m)
+          ? '--normalize-lip has no effect with --eye-retargeting / --lip-retargeting (as in the original)'
+          : '--normalize-lip has no effect with --no-relative (as in the original, it applies to relative motion only)',
+      );
     }
   }
 
@@ -110,33 +118,21 @@ export class FrameAnimator {
   private async composeKeypoints(sample: DrivingSample): Promise<Float32Array> {
     const m = this.options.motion;
     const src = this.source;
-    const xs = src.keypoints;
-    const motion = this.smoothed(sample.motion);
-    let xd: Float32Array;
-    if (m.eyeRetargeting || m.lipRetargeting) {
-      const haveRatios = sample.eyeRatios && sample.lipRatio !== undefined;
-      if (!haveRatios && !this.warnedRatios) {
-        this.warnings.push('the driver has no eye/lip ratios (no landmark model or a template without them): retargeting skipped');
-        this.warnedRatios = true;
-      }
-      xd = m.relative ? new Float32Array(xs) : this.composer.compose(motion, this.composed).slice();
-      if (haveRatios && m.eyeRetargeting) {
-        const delta = await this.models.stitching.retargetEye(eyeRetargetInput(xs, src.eyeRatios![0], src.eyeRatios![1], sample.eyeRatios![0]));
-        xd = applyDelta(xd, delta);
-      }
-      if (haveRatios && m.lipRetargeting) {
-        const delta = await this.models.stitching.retargetLip(lipRetargetInput(xs, src.lipRatio!, sample.lipRatio!));
-        xd = applyDelta(xd, delta);
-      }
-    } else {
-      xd = this.composer.compose(motion, this.composed).slice();
+    const retargeting = usesRetargetingBranch(m);
+    const haveRatios = sample.eyeRatios !== undefined && sample.lipRatio !== undefined;
+    if (retargeting && !haveRatios && !this.warnedRatios) {
+      this.warnings.push('the driver has no eye/lip ratios (no landmark model or a template without them): retargeting skipped');
+      this.warnedRatios = true;
     }
-    if (m.stitching) {
-      const delta = await this.models.stitching.stitch(stitchingInput(xs, xd));
-      xd = applyStitching(xd, delta);
-    }
-    if (src.lipNormalizeDelta) xd = applyDelta(xd, src.lipNormalizeDelta);
-    xd = applyDrivingMultiplier(xs, xd, m.multiplier);
+    const composed = this.composer.compose(this.smoothed(sample.motion), this.composed).slice();
+    let xd = await stitchAndRetarget(this.models.stitching, m, {
+      sourceKeypoints: src.keypoints,
+      drivingKeypoints: composed,
+      sourceRatios: src.eyeRatios && src.lipRatio !== undefined ? { eyes: src.eyeRatios, lip: src.lipRatio } : undefined,
+      drivingRatios: haveRatios ? { eyes: sample.eyeRatios!, lip: sample.lipRatio! } : undefined,
+      lipNormalizeDelta: src.lipNormalizeDelta,
+    });
+    xd = applyDrivingMultiplier(src.keypoints, xd, m.multiplier);
     return this.options.keypointOffset ? applyDelta(xd, this.options.keypointOffset) : xd;
   }
 

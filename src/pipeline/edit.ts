@@ -77,6 +77,7 @@ export async function editFile(engine: Engine, request: EditFileRequest): Promis
   const options = resolveAnimateOptions({ crop: request.crop, output: { pasteback: (request.pasteback ?? true) && (request.crop?.crop ?? true) } });
   const source = await prepareSource(await readStill(request.source, 'source'), engine.models, engine.cropper, {
     crop: options.crop,
+    ratios: request.controls.eyesOpen !== undefined || request.controls.lipOpen !== undefined,
     pasteback: options.output.pasteback,
     label: basename(request.source),
   });

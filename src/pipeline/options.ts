@@ -28,7 +28,7 @@ export interface MotionOptions {
   readonly reference: number | 'auto';
   /** Video-to-video: observation variance of the Kalman (RTS) smoother of the driven rotation and expression. */
   readonly smoothVariance: number;
-  /** Video-to-video: hold the eyes at driving frame 0's openness (the original's flag_source_video_eye_retargeting). */
+  /** Video-to-video: hold the eyes at the first source frame's openness (the original's flag_source_video_eye_retargeting). */
   readonly sourceEyeRetargeting: boolean;
 }
 

@@ -74,6 +74,7 @@ export async function prepareSourceFile(engine: Engine, path: string, options: A
   return prepareSource(image, engine.models, engine.cropper, {
     crop: options.crop,
     normalizeLip: options.motion.normalizeLip,
+    ratios: options.motion.eyeRetargeting || options.motion.lipRetargeting,
     pasteback: options.output.pasteback,
     label: basename(path),
   });

@@ -16,6 +16,7 @@ import { motionFromModelOutputs, transformKeypoints, type MotionInfo } from '../
 import { eyeCloseRatios, lipCloseRatio } from '../math/ratios.js';
 import { lipRetargetInput } from '../math/stitching.js';
 import { DEFAULTS } from '../settings.js';
+import { OptionError } from '../validate.js';
 import type { CropOptions } from './options.js';
 
 /** The LivePortrait models the frame pipeline runs (the face models live in the cropper). */
@@ -38,10 +39,18 @@ export interface PreparedSource {
   readonly motion: MotionInfo;
   /** Source keypoints x_s (21×3). */
   readonly keypoints: Float32Array;
-  /** Source eye-open ratios [left, right] and lip-open ratio (need the 203-point landmark model). */
+  /**
+   * 203-point landmarks (406 values, image coordinates): from the crop, or with `--no-crop` from the whole
+   * image when normalise-lip or retargeting asks for them. Need the landmark model.
+   */
+  readonly landmarks203?: Float32Array;
+  /** Source eye-open ratios [left, right] and lip-open ratio, from `landmarks203`. */
   readonly eyeRatios?: readonly [number, number];
   readonly lipRatio?: number;
-  /** Delta that closes an open source mouth (normalise-lip), when applicable. */
+  /**
+   * Delta that closes an open source mouth (normalise-lip), when asked for and the source lip ratio is at
+   * least the threshold; the animator adds it only where the original does (see algorithm1.ts).
+   */
   readonly lipNormalizeDelta?: Float32Array;
   readonly pasteBack?: PasteBackPlan;
   readonly warnings: readonly string[];
@@ -50,6 +59,12 @@ export interface PreparedSource {
 export interface PrepareSourceOptions {
   readonly crop: CropOptions;
   readonly normalizeLip?: boolean;
+  /**
+   * The run needs the source's eye/lip ratios (eye/lip retargeting). With the crop they come with it;
+   * without it (`--no-crop`) the 203-point landmarks are then computed on the whole image, as the
+   * original does. Implied by `normalizeLip`.
+   */
+  readonly ratios?: boolean;
   readonly pasteback?: boolean;
   /** Custom paste-back mask (default: the generated LivePortrait mask template). */
   readonly mask?: GrayImage;
@@ -69,6 +84,20 @@ export async function extractMotion(models: Pick<PortraitModels, 'motion'>, imag
 
 let defaultMask: GrayImage | undefined;
 
+/**
+ * The 203-point landmarks of a source used whole (`--no-crop`), as the original's
+ * `calc_lmk_from_cropped_image`: detect on the full image, take the face (largest first), run the
+ * landmark model seeded from it. Undefined when no face is found.
+ */
+async function wholeImageLandmarks(cropper: FaceCropper, image: RgbImage, faceIndex: number): Promise<Float32Array | undefined> {
+  const faces = await cropper.detectFaces(image);
+  if (faces.length === 0) return undefined;
+  if (faceIndex >= faces.length) {
+    throw new OptionError('faceIndex', `Expected faceIndex below ${faces.length} (faces found in the source, largest first) but received ${faceIndex}`);
+  }
+  return (await cropper.landmarks(image, faces[faceIndex])).landmarks203;
+}
+
 export async function prepareSource(
   image: RgbImage,
   models: PortraitModels,
@@ -79,6 +108,7 @@ export async function prepareSource(
   const warnings: string[] = [];
   let crop: SourceCrop | undefined;
   let input256: RgbImage;
+  let landmarks203: Float32Array | undefined;
   if (options.crop.crop) {
     if (!cropper) throw new Error('cropping the source needs a face detector');
     crop = await cropper.cropSource(limited, {
@@ -91,20 +121,24 @@ export async function prepareSource(
     });
     warnings.push(...crop.warnings);
     input256 = crop.crop256;
+    landmarks203 = crop.landmarks203;
   } else {
     input256 = wholeFrameInput(limited);
+    if ((options.normalizeLip || options.ratios) && cropper?.landmark203) {
+      landmarks203 = await wholeImageLandmarks(cropper, limited, options.crop.faceIndex);
+      if (!landmarks203) warnings.push(`no face found in ${options.label ?? 'the source'}: no eye/lip ratios for normalise-lip or retargeting`);
+    }
   }
   const tensor = modelInput(input256);
   const feature = await models.appearance.extract(tensor);
   const motion = motionFromModelOutputs(await models.motion.extract(tensor));
   const keypoints = transformKeypoints(motion);
-  const lmk = crop?.landmarks203;
-  const eyeRatios = lmk ? eyeCloseRatios(lmk) : undefined;
-  const lipRatio = lmk ? lipCloseRatio(lmk) : undefined;
+  const eyeRatios = landmarks203 ? eyeCloseRatios(landmarks203) : undefined;
+  const lipRatio = landmarks203 ? lipCloseRatio(landmarks203) : undefined;
   let lipNormalizeDelta: Float32Array | undefined;
   if (options.normalizeLip) {
     if (lipRatio === undefined) {
-      warnings.push('normalise-lip needs the 203-point landmark model: skipped');
+      if (!cropper?.landmark203) warnings.push('normalise-lip needs the 203-point landmark model: skipped');
     } else if (lipRatio >= DEFAULTS.motion.normalizeLipThreshold) {
       lipNormalizeDelta = await models.stitching.retargetLip(lipRetargetInput(keypoints, lipRatio, 0));
     }
@@ -121,6 +155,7 @@ export async function prepareSource(
     feature,
     motion,
     keypoints,
+    landmarks203,
     eyeRatios: eyeRatios ? [eyeRatios[0], eyeRatios[1]] : undefined,
     lipRatio,
     lipNormalizeDelta,

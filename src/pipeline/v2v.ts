@@ -4,12 +4,14 @@
  *   exp_i = exp_s,i + exp_d,i − exp_d,ref      R_i = R_d,i · R_d,refᵀ · R_s,i     (relative)
  *   exp_i = exp_d,i                            R_i = R_d,i                       (absolute)
  * are Kalman (RTS) smoothed over the whole sequence, composed with the source frame's own scale and t
- * (sourceVideoTargets), stitched, rendered and pasted back into that source frame.
+ * (sourceVideoTargets), stitched, rendered and pasted back into that source frame. Normalise-lip and
+ * source-video eye retargeting work per source frame (that frame's landmarks), eye/lip retargeting with
+ * the driver's ratios, under the same branch rules as a source image (algorithm1.ts).
  *
  * Streaming in two passes, so memory never holds frames:
  *   1. motion: source and driver decoded in lockstep; per frame only the crop transforms, the source
- *      motion and the driving rotation/expression/translation are kept (a few hundred floats);
- *      then smoothing, stitching and the jitter figure — motion only;
+ *      motion and ratios and the driving rotation/expression/translation/ratios are kept (a few hundred
+ *      floats); then smoothing, stitching, retargeting and the jitter figure — motion only;
  *   2. pixels: the source is decoded again; crop (from the stored transform), F, render, paste, encode.
  */
 import { basename, dirname, extname } from 'node:path';
@@ -25,8 +27,9 @@ import { wholeFrameInput } from '../face/cropper.js';
 import { KEYPOINT_VALUES, transformKeypoints, type MotionInfo } from '../math/keypoints.js';
 import { createMotionTargets, keypointsFromTargets, relativeRotation, sourceVideoTargets, applyDrivingMultiplier } from '../math/motion.js';
 import { kalmanRtsSmooth } from '../math/smoothing.js';
-import { applyDelta, applyStitching, eyeRetargetInput, stitchingInput } from '../math/stitching.js';
-import { eyeCloseRatios } from '../math/ratios.js';
+import { eyeRetargetInput, lipRetargetInput, sourceVideoEyeTarget } from '../math/stitching.js';
+import { eyeCloseRatios, lipCloseRatio } from '../math/ratios.js';
+import { DrivingFaceTracker } from '../face/tracker.js';
 import { expressionMagnitude } from '../math/editing.js';
 import { openVideoReader } from '../io/video-reader.js';
 import { openFrameSink, type FrameSink } from '../io/frame-sink.js';
@@ -39,6 +42,7 @@ import type { AnimateOptions } from './options.js';
 import { extractMotion, modelInput, type PortraitModels } from './source.js';
 import { openDriver, DrivingInputError } from './drivers.js';
 import type { DrivingSample } from './animator.js';
+import { addsLipNormalization, stitchAndRetarget, usesRetargetingBranch, type FaceRatios } from './algorithm1.js';
 import type { Engine } from './run.js';
 
 /** Mean frame-to-frame L2 change of the keypoints handed to the generator. */
@@ -59,6 +63,8 @@ export interface VideoToVideoRequest {
   readonly cleanupOnInterrupt?: boolean;
   /** A video that decodes fewer frames than it states is an error instead of a warning. */
   readonly strict?: boolean;
+  /** Called after the motion pass with each frame's source keypoints and the driving keypoints handed to the generator. */
+  readonly onKeypoints?: (index: number, sourceKeypoints: Float32Array, drivingKeypoints: Float32Array) => void;
 }
 
 export interface VideoToVideoResult {
@@ -74,11 +80,12 @@ interface FrameMotionRecord {
   readonly M_o2c?: Matrix3;
   readonly M_c2o?: Matrix3;
   readonly source: MotionInfo;
-  readonly sourceEyes?: readonly [number, number];
+  /** The source frame's eye/lip ratios (203-point landmarks), when a feature needs them. */
+  readonly sourceRatios?: FaceRatios;
   readonly drivingR: Float64Array;
   readonly drivingExp: Float32Array;
   readonly drivingT: Float32Array;
-  readonly drivingEyes?: readonly number[];
+  readonly drivingRatios?: FaceRatios;
 }
 
 const VIDEO_EXTS_FOR_IMAGES = new Set(['.png', '.jpg', '.jpeg', '.webp']);
@@ -140,8 +147,6 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
   };
   const m = options.motion;
   const models: PortraitModels = engine.models;
-  if (m.eyeRetargeting || m.lipRetargeting) warn('--eye-retargeting / --lip-retargeting are for a source image; video-to-video ignores them (see --source-eye-retarget)');
-  if (m.normalizeLip) warn('--normalize-lip is for a source image; video-to-video ignores it');
   if (m.smooth) warn('--smooth (one-euro) is for live input; video-to-video uses the Kalman smoother (--smooth-variance)');
   if (options.output.concat) warn('--concat is not available in video-to-video: only the result is written');
 
@@ -150,22 +155,37 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
     throw new OptionError('output', `video-to-video writes a video or a frame sequence: use an .mp4 output or DIR/%04d.png, not '${output}'`);
   }
 
-  let eyeRetarget = m.sourceEyeRetargeting;
-  if (eyeRetarget && !engine.cropper.landmark203) {
+  // The original's branch rules (algorithm1.ts): retargeting replaces the before-animation deltas.
+  const retargeting = usesRetargetingBranch(m);
+  const hasLandmarkModel = !!engine.cropper.landmark203;
+  if (retargeting && !hasLandmarkModel) {
+    throw new Error('eye/lip retargeting needs the source eye and lip ratios: the 203-point landmark model (landmark.onnx)');
+  }
+  let eyeRetarget = m.sourceEyeRetargeting && !retargeting;
+  if (eyeRetarget && !hasLandmarkModel) {
     warn('--source-eye-retarget needs the 203-point landmark model (landmark.onnx): skipped');
     eyeRetarget = false;
   }
-  if (eyeRetarget && !options.crop.crop) {
-    warn('--source-eye-retarget needs the face crop (landmarks): skipped with --no-crop');
-    eyeRetarget = false;
+  let normalizeLip = addsLipNormalization(m);
+  if (normalizeLip && !hasLandmarkModel) {
+    warn('normalise-lip needs the 203-point landmark model: skipped');
+    normalizeLip = false;
   }
+  if (m.normalizeLip && !addsLipNormalization(m)) {
+    warn(retargeting ? '--normalize-lip has no effect with --eye-retargeting / --lip-retargeting (as in the original)' : '--normalize-lip has no effect with --no-relative (as in the original, it applies to relative motion only)');
+  }
+  if (m.sourceEyeRetargeting && retargeting) warn('--source-eye-retarget has no effect with --eye-retargeting / --lip-retargeting (as in the original)');
+  const needSourceRatios = retargeting || eyeRetarget || normalizeLip;
+  // Without the crop, the landmarks of each source frame are tracked on the whole frame (the original's
+  // calc_lmks_from_cropped_video): detected on the first frame, then followed by the 203-point model.
+  const sourceTracker = needSourceRatios && !options.crop.crop ? new DrivingFaceTracker(engine.cropper, { faceIndex: options.crop.faceIndex }) : undefined;
   const maxFrames = options.output.frames;
   const sourceReader = await openVideoReader(request.source, { maxFrames, strict: request.strict, onWarning: warn });
   const driver = await openDriver(request.driving, {
     models: engine.models,
     cropper: engine.cropper,
     crop: options.crop,
-    needRatios: eyeRetarget,
+    needRatios: retargeting,
     maxFrames,
     strict: request.strict,
     onWarning: warn,
@@ -186,6 +206,7 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
     frameSize = { width: image.width, height: image.height };
     let input256: RgbImage;
     let record: Partial<FrameMotionRecord> = {};
+    let landmarks203: Float32Array | undefined;
     if (options.crop.crop) {
       const crop = await engine.cropper.cropSource(image, {
         scale: options.crop.scale,
@@ -197,11 +218,13 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
       });
       crop.warnings.forEach(warn);
       input256 = crop.crop256;
-      const eyes = crop.landmarks203 ? eyeCloseRatios(crop.landmarks203) : undefined;
-      record = { M_o2c: crop.M_o2c, M_c2o: crop.M_c2o, sourceEyes: eyes ? [eyes[0], eyes[1]] : undefined };
+      landmarks203 = crop.landmarks203;
+      record = { M_o2c: crop.M_o2c, M_c2o: crop.M_c2o };
     } else {
       input256 = wholeFrameInput(image);
+      landmarks203 = sourceTracker ? (await sourceTracker.track(image))?.landmarks203 : undefined;
     }
+    if (needSourceRatios && landmarks203) record = { ...record, sourceRatios: { eyes: eyeCloseRatios(landmarks203), lip: lipCloseRatio(landmarks203) } };
     const d = sample.motion;
     records.push({
       ...record,
@@ -209,7 +232,7 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
       drivingR: Float64Array.from(d.R),
       drivingExp: Float32Array.from(d.exp),
       drivingT: Float32Array.from(d.t),
-      drivingEyes: sample.eyeRatios,
+      drivingRatios: sample.eyeRatios && sample.lipRatio !== undefined ? { eyes: sample.eyeRatios, lip: sample.lipRatio } : undefined,
     });
   }
   const n = records.length;
@@ -233,31 +256,43 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
   const expSmoothed = kalmanRtsSmooth(expTargets, m.smoothVariance);
   const rotSmoothed = kalmanRtsSmooth(rotTargets, m.smoothVariance);
 
-  // The source-video eye retargeting target: driving frame 0's mean eye openness, or a fixed open eye.
+  // Before-animation deltas per source frame, as the original: normalise-lip closes the frame's open
+  // mouth (lip ratio at least the threshold); source-video eye retargeting holds the eyes at the first
+  // source frame's openness (a fixed open eye when that frame's eyes are closed).
   let eyeTarget: number | undefined;
   if (eyeRetarget) {
-    const eyes0 = records[0].drivingEyes;
-    if (!eyes0) {
-      warn('--source-eye-retarget: the driver has no eye ratios (a template without them): skipped');
-    } else {
-      const { threshold, target } = DEFAULTS.motion.sourceVideoEyeRetargeting;
-      const c = (eyes0[0] + eyes0[1]) / 2;
-      eyeTarget = c < threshold ? target : c;
-    }
+    const first = records[0].sourceRatios;
+    if (!first) warn('--source-eye-retarget: no face landmarks on the first source frame: skipped');
+    else eyeTarget = sourceVideoEyeTarget(first.eyes, DEFAULTS.motion.sourceVideoEyeRetargeting.threshold, DEFAULTS.motion.sourceVideoEyeRetargeting.target);
   }
-
+  if (retargeting && records.some((r) => !r.drivingRatios)) {
+    warn('the driver has no eye/lip ratios (no landmark model or a template without them): retargeting skipped');
+  }
   const targets = createMotionTargets();
   const x64 = new Float64Array(KEYPOINT_VALUES);
   const sourceKeypoints = records.map((r) => transformKeypoints(r.source));
+  const lipDeltas: (Float32Array | undefined)[] = [];
+  const eyeDeltas: (Float32Array | undefined)[] = [];
+  for (const [i, r] of records.entries()) {
+    const ratios = r.sourceRatios;
+    const xs = sourceKeypoints[i];
+    lipDeltas.push(
+      normalizeLip && ratios && ratios.lip >= DEFAULTS.motion.normalizeLipThreshold ? await models.stitching.retargetLip(lipRetargetInput(xs, ratios.lip, 0)) : undefined,
+    );
+    eyeDeltas.push(eyeTarget !== undefined && ratios ? await models.stitching.retargetEye(eyeRetargetInput(xs, ratios.eyes[0], ratios.eyes[1], eyeTarget)) : undefined);
+  }
   const handed = async (i: number, R: ArrayLike<number>, exp: ArrayLike<number>): Promise<Float32Array> => {
     const r = records[i];
     const xs = sourceKeypoints[i];
     sourceVideoTargets(r.source, R, exp, r.drivingT, { relative: m.relative, region: m.region }, targets);
-    let xd: Float32Array = Float32Array.from(keypointsFromTargets(r.source.kp, targets, x64));
-    if (m.stitching) xd = applyStitching(xd, await models.stitching.stitch(stitchingInput(xs, xd)));
-    if (eyeTarget !== undefined && r.sourceEyes) {
-      xd = applyDelta(xd, await models.stitching.retargetEye(eyeRetargetInput(xs, r.sourceEyes[0], r.sourceEyes[1], eyeTarget)));
-    }
+    const xd = await stitchAndRetarget(models.stitching, m, {
+      sourceKeypoints: xs,
+      drivingKeypoints: Float32Array.from(keypointsFromTargets(r.source.kp, targets, x64)),
+      sourceRatios: r.sourceRatios,
+      drivingRatios: r.drivingRatios,
+      lipNormalizeDelta: lipDeltas[i],
+      sourceEyeDelta: eyeDeltas[i],
+    });
     return applyDrivingMultiplier(xs, xd, m.multiplier);
   };
   const driving: Float32Array[] = [];
@@ -266,6 +301,7 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
     driving.push(await handed(i, rotSmoothed[i], expSmoothed[i]));
     unsmoothed.push(await handed(i, rotTargets[i], expTargets[i]));
   }
+  if (request.onKeypoints) driving.forEach((xd, i) => request.onKeypoints!(i, sourceKeypoints[i], xd));
   const smoothedJitter = meanFrameChange(driving);
   const unsmoothedJitter = meanFrameChange(unsmoothed);
   unsmoothed.length = 0;

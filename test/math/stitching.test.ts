@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyDrivingMultiplier } from '../../src/math/motion.js';
-import { applyDelta, applyStitching, eyeRetargetInput, lipRetargetInput, stitchingInput } from '../../src/math/stitching.js';
+import { applyDelta, applyStitching, eyeRetargetInput, lipRetargetInput, sourceVideoEyeTarget, stitchingInput } from '../../src/math/stitching.js';
 import { NO_SHARED, assertClose, flat, loadVectors, type Nested } from './vectors.js';
 
 interface StitchCase {
@@ -88,4 +88,10 @@ test('retarget inputs put x_s first and the ratios last', () => {
   const input = stitchingInput(xs, xs.map((v) => -v));
   assert.equal(input[63], -0);
   assert.equal(input[125], -62);
+});
+
+test('sourceVideoEyeTarget: the first frame mean eye ratio, or the fixed open eye under the threshold', () => {
+  assert.equal(sourceVideoEyeTarget([0.3, 0.2], 0.18, 0.39), 0.25);
+  assert.equal(sourceVideoEyeTarget([0.1, 0.2], 0.18, 0.39), 0.39, 'mean 0.15 < 0.18: eyes closed on the first frame');
+  assert.equal(sourceVideoEyeTarget([0.18, 0.18], 0.18, 0.39), 0.18, 'at the threshold the mean is kept');
 });

@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { runCli, standinPack, probeStreams, frameDifference } from '../helpers/cli.js';
 import { needsShared, needsFfmpeg, sharedPath } from '../helpers/shared.js';
-import { meanFrameChange } from '../../src/pipeline/v2v.js';
+import { meanFrameChange, animateVideoToVideo } from '../../src/pipeline/v2v.js';
+import { createEngine } from '../../src/pipeline/run.js';
+import { resolveAnimateOptions, type MotionOptions } from '../../src/pipeline/options.js';
+import { openDriver } from '../../src/pipeline/drivers.js';
+import { openVideoReader } from '../../src/io/video-reader.js';
+import { resizeToLimit } from '../../src/image/resize.js';
+import { eyeCloseRatios, lipCloseRatio } from '../../src/math/ratios.js';
+import { applyDelta, eyeRetargetInput, lipRetargetInput } from '../../src/math/stitching.js';
+import { applyDrivingMultiplier } from '../../src/math/motion.js';
 
 const S13 = sharedPath('samples/source/s13.mp4');
 const D0 = sharedPath('samples/driving/d0.mp4');
@@ -67,4 +75,79 @@ test('v2v: a short source video limits the frame count; a driving image is refus
   const r2 = await runCli(['animate', '-s', short, '-d', sharedPath('samples/driving/d8.jpg'), '--models', pack, '-o', join(dir, 'x.mp4'), '-q']);
   assert.notEqual(r2.code, 0);
   assert.match(r2.stderr, /driving video or a motion template, not an image/);
+});
+
+/**
+ * Video-to-video with normalise-lip, source-video eye retargeting and eye retargeting: the keypoints
+ * handed to the generator against the original's per-source-frame rules, computed here from each
+ * source frame's own landmarks with the pure math functions and the stand-in pack's MLPs.
+ */
+test('v2v: normalise-lip per source frame (relative only), source-video eyes from the first source frame, eye retargeting with the driver ratios', { skip }, async () => {
+  const engine = await createEngine({ models: await standinPack() });
+  const dir = await mkdtemp(join(tmpdir(), 'lp-v2v-'));
+  const frames = 2;
+  const run = async (motion: Partial<MotionOptions>, name: string): Promise<{ xs: Float32Array[]; xd: Float32Array[]; warnings: string[] }> => {
+    const xs: Float32Array[] = [];
+    const xd: Float32Array[] = [];
+    const warnings: string[] = [];
+    const options = resolveAnimateOptions({ motion, output: { frames, pasteback: false } });
+    await animateVideoToVideo(
+      engine,
+      { source: S13, driving: D0, output: join(dir, name, '%02d.png'), onWarning: (w) => warnings.push(w), onKeypoints: (i, s, d) => ((xs[i] = s), (xd[i] = d)) },
+      options,
+    );
+    assert.equal(xd.length, frames);
+    return { xs, xd, warnings };
+  };
+  // Each source frame's ratios, from its own crop's landmarks (as pass 1 crops it).
+  const crop = resolveAnimateOptions().crop;
+  const sourceRatios: { eyes: [number, number]; lip: number }[] = [];
+  for await (const frame of (await openVideoReader(S13, { maxFrames: frames })).frames()) {
+    const c = await engine.cropper.cropSource(resizeToLimit(frame.image, crop.maxDim, 2));
+    sourceRatios.push({ eyes: eyeCloseRatios(c.landmarks203!), lip: lipCloseRatio(c.landmarks203!) });
+  }
+  const drivingRatios: { eyes: readonly number[]; lip: number }[] = [];
+  const driver = await openDriver(D0, { models: engine.models, cropper: engine.cropper, crop, needRatios: true, maxFrames: frames });
+  for await (const s of driver.samples()) drivingRatios.push({ eyes: s.eyeRatios!, lip: s.lipRatio! });
+  const mlp = engine.models.stitching;
+  const close = (a: ArrayLike<number>, b: ArrayLike<number>, what: string): void => {
+    for (let k = 0; k < 63; k++) assert.ok(Math.abs(a[k] - b[k]) < 2e-6, `${what}: value ${k}: ${a[k]} vs ${b[k]}`);
+  };
+  const ignored = (w: string[]): boolean => w.some((m) => /ignores|no effect/.test(m));
+
+  const plain = await run({}, 'plain');
+  const lip = await run({ normalizeLip: true }, 'lip');
+  assert.equal(ignored(lip.warnings), false, lip.warnings.join('; '));
+  let largest = 0;
+  for (let i = 0; i < frames; i++) {
+    const r = sourceRatios[i];
+    assert.ok(r.lip >= 0.03, `source frame ${i} mouth open (${r.lip})`);
+    const delta = await mlp.retargetLip(lipRetargetInput(plain.xs[i], r.lip, 0));
+    largest = Math.max(largest, ...Array.from(delta, Math.abs));
+    close(lip.xd[i], applyDelta(plain.xd[i], delta), `normalise-lip, frame ${i}`);
+  }
+  assert.ok(largest > 0.1, `the lip delta shows (${largest})`);
+
+  const absolute = await run({ relative: false }, 'abs');
+  const absoluteLip = await run({ relative: false, normalizeLip: true }, 'abs-lip');
+  assert.deepEqual(absoluteLip.xd.map((x) => Array.from(x)), absolute.xd.map((x) => Array.from(x)), 'no lip normalisation with absolute motion');
+
+  const eyes = await run({ sourceEyeRetargeting: true }, 'source-eyes');
+  const first = sourceRatios[0].eyes;
+  const target = (first[0] + first[1]) / 2 < 0.18 ? 0.39 : (first[0] + first[1]) / 2;
+  for (let i = 0; i < frames; i++) {
+    const delta = await mlp.retargetEye(eyeRetargetInput(plain.xs[i], sourceRatios[i].eyes[0], sourceRatios[i].eyes[1], target));
+    close(eyes.xd[i], applyDelta(plain.xd[i], delta), `source-video eyes, frame ${i}`);
+  }
+
+  const retarget = await run({ eyeRetargeting: true, stitching: false }, 'eye');
+  const retargetLip = await run({ eyeRetargeting: true, stitching: false, normalizeLip: true, sourceEyeRetargeting: true }, 'eye-lip');
+  assert.equal(ignored(retarget.warnings), false, retarget.warnings.join('; '));
+  for (let i = 0; i < frames; i++) {
+    const xs = retarget.xs[i];
+    const delta = await mlp.retargetEye(eyeRetargetInput(xs, sourceRatios[i].eyes[0], sourceRatios[i].eyes[1], drivingRatios[i].eyes[0]));
+    assert.deepEqual(Array.from(retarget.xd[i]), Array.from(applyDrivingMultiplier(xs, applyDelta(xs, delta), 1)), `eye retargeting = x_s + Δeyes, frame ${i}`);
+  }
+  assert.deepEqual(retargetLip.xd.map((x) => Array.from(x)), retarget.xd.map((x) => Array.from(x)), 'the retargeting branch adds no before-animation delta');
+  await engine.release();
 });

@@ -130,7 +130,7 @@ export function registerAnimate(program: Command): void {
     .option('--no-stitching', 'do not apply the stitching MLP (the pasted-back face may then not line up with the shoulders)')
     .option('--eye-retargeting', 'drive the eyes from the driver\'s eye-open ratio (needs landmark.onnx)')
     .option('--lip-retargeting', 'drive the lips from the driver\'s lip-open ratio (needs landmark.onnx)')
-    .option('--normalize-lip', 'close an open source mouth before animating (needs landmark.onnx)')
+    .option('--normalize-lip', 'close an open source mouth before animating; relative motion without eye/lip retargeting only, as the original (needs landmark.onnx)')
     .addOption(
       new Option('--driving-option <name>', 'expression-friendly scales motion by the face-volume ratio so frame 0 reproduces the source; pose-friendly does not')
         .choices(DRIVING_OPTIONS)
@@ -144,7 +144,7 @@ export function registerAnimate(program: Command): void {
         .argParser(num('--smooth-variance', 1e-12, 1))
         .default(DEFAULTS.smoothing.kalman.observationVariance),
     )
-    .option('--source-eye-retarget', "source video: keep the eyes as open as in the driver's first frame (needs landmark.onnx)")
+    .option('--source-eye-retarget', "source video: keep the eyes as open as in the first source frame (needs landmark.onnx)")
     .option('--no-crop', 'resize the whole source image to 256 instead of cropping the face (disables paste-back)')
     .addOption(new Option('--scale <x>', 'source crop size relative to the face').argParser(num('--scale', 1, 4)).default(DEFAULTS.crop.source.scale))
     .addOption(new Option('--vx <x>', 'source crop horizontal shift, fraction of the crop side (the original ignores vx; here it is applied)').argParser(num('--vx', -0.5, 0.5)).default(0))
