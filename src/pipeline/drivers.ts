@@ -35,6 +35,8 @@ export interface Driver {
   readonly frameCount?: number;
   /** File whose audio belongs with the result. */
   readonly audioPath?: string;
+  /** One still pose: a motion template of a single frame (the original composes it as a driving image). */
+  readonly still?: boolean;
   samples(signal?: AbortSignal): AsyncIterable<DrivingSample>;
 }
 
@@ -212,6 +214,7 @@ export async function templateDriver(path: string, maxFrames?: number): Promise<
     fps: template.fps,
     fpsText: String(template.fps),
     frameCount: n,
+    still: template.frames.length === 1,
     async *samples() {
       for (let i = 0; i < n; i++) {
         const f = template.frames[i];

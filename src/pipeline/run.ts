@@ -115,6 +115,15 @@ function isImageRunFor(driver: Driver): boolean {
   return driver.kind === 'image';
 }
 
+/**
+ * Whether the driver's motion is composed as a single driving image (relative expression measured from
+ * the neutral-lip reference, no expression-friendly scaling): an image, or a one-frame motion template,
+ * which the original also treats as an image.
+ */
+export function drivesAsImage(driver: Pick<Driver, 'kind' | 'still'>): boolean {
+  return driver.kind === 'image' || driver.still === true;
+}
+
 const IMAGE_EXTS = new Set(['.png', '.jpg', '.jpeg', '.webp']);
 
 /**
@@ -165,7 +174,7 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
     throw new SourceInputError(`a ${driver.kind} driver writes a video or a frame sequence: use an .mp4 output or DIR/%04d.png, not '${output}'`);
   }
   await mkdir(dirname(output) || '.', { recursive: true });
-  const animator = new FrameAnimator(source, engine.models, { motion: options.motion, drivingIsImage: isImageRun, pasteback: options.output.pasteback, timings: request.timings });
+  const animator = new FrameAnimator(source, engine.models, { motion: options.motion, drivingIsImage: drivesAsImage(driver), pasteback: options.output.pasteback, timings: request.timings });
 
   if (isImageRun) {
     for await (const sample of driver.samples(request.signal)) {

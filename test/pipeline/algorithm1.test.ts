@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { runCli, standinPack } from '../helpers/cli.js';
 import { needsShared, needsFfmpeg, sharedPath } from '../helpers/shared.js';
 import { readImage } from '../../src/io/image-file.js';
-import { createEngine, type Engine } from '../../src/pipeline/run.js';
+import { createEngine, drivesAsImage, extractTemplate, type Engine } from '../../src/pipeline/run.js';
+import { openDriver } from '../../src/pipeline/drivers.js';
 import { prepareSource, type PreparedSource } from '../../src/pipeline/source.js';
 import { resolveAnimateOptions } from '../../src/pipeline/options.js';
 import { FrameAnimator, type DrivingSample } from '../../src/pipeline/animator.js';
@@ -151,4 +152,36 @@ test('animate --no-crop with --normalize-lip / --lip-retargeting: no warning, no
     const lines = r.stderr.trim().split('\n').filter((l) => l && !/WARNING: stand-in/.test(l));
     assert.deepEqual(lines, [], `${flag}: no warning`);
   }
+});
+
+test('a one-frame motion template drives like the image it was made from (the original treats it as a driving image)', { skip: needsShared || needsFfmpeg }, async () => {
+  const { engine, plainSource } = await fixture();
+  const dir = await mkdtemp(join(tmpdir(), 'lp-a1-'));
+  const image = sharedPath('samples/driving/d8.jpg');
+  const json = join(dir, 'd8.json');
+  await extractTemplate(engine, { driving: image, output: json });
+  const options = resolveAnimateOptions();
+  const ctx = { models: engine.models, cropper: engine.cropper, crop: options.crop, needRatios: false };
+  const fromImage = await openDriver(image, ctx);
+  const fromTemplate = await openDriver(json, ctx);
+  assert.equal(fromTemplate.kind, 'template');
+  assert.equal(drivesAsImage(fromImage), true);
+  assert.equal(drivesAsImage(fromTemplate), true, 'one frame: a still');
+  const first = async (d: typeof fromImage): Promise<DrivingSample> => {
+    for await (const s of d.samples()) return s;
+    throw new Error('no sample');
+  };
+  const imageSample = await first(fromImage);
+  const templateSample = await first(fromTemplate);
+  const keypoints = (sample: DrivingSample, drivingIsImage: boolean) =>
+    new FrameAnimator(plainSource, engine.models, { motion: options.motion, drivingIsImage }).drivingKeypoints(sample);
+  const expected = await keypoints(imageSample, true);
+  const actual = await keypoints(templateSample, drivesAsImage(fromTemplate));
+  const asVideo = await keypoints(templateSample, false);
+  const gap = (a: Float32Array, b: Float32Array) => maxAbs(Array.from(a, (v, k) => v - b[k]));
+  assert.ok(gap(actual, expected) < 1e-5, `template ≈ image (float32 template values): ${gap(actual, expected)}`);
+  assert.ok(gap(asVideo, expected) > 1e-3, `composed as a one-frame video it would differ: ${gap(asVideo, expected)}`);
+  const multi = join(dir, 'd0.json');
+  await extractTemplate(engine, { driving: sharedPath('samples/driving/d0.mp4'), output: multi, options: { output: { frames: 2 } } });
+  assert.equal(drivesAsImage(await openDriver(multi, { ...ctx, maxFrames: 1 })), false, 'a longer template cut by --frames is still a video');
 });
