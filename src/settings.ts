@@ -45,6 +45,8 @@ export const DEFAULTS = {
     /** resize_to_limit: the long side of a source image is limited to this (even sizes kept). */
     maxDim: 1280,
     division: 2,
+    /** Images larger than this many pixels are refused before decoding (sharp's own limit, 16383 × 16383). */
+    maxInputPixels: 268402689,
   },
   crop: {
     /** Source image crop (crop_cfg: scale 2.3, vy −0.125, dsize 512). */
@@ -91,6 +93,8 @@ export const DEFAULTS = {
     crf: 18,
     /** Frame rate used when the driver has none (single image, template without fps). */
     fallbackFps: 25,
+    /** Highest frame rate accepted anywhere (writers, templates). */
+    maxFps: 1000,
   },
   webcam: {
     /** Frames are scaled (aspect kept, overflow cropped) to this size whatever the camera delivers. */

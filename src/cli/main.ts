@@ -4,6 +4,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index.js';
+import { refuseConflictingOptions } from './conflicts.js';
+import { wasInterrupted } from '../io/interrupt.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -15,7 +17,8 @@ export function buildProgram(): Command {
     )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, command) => refuseConflictingOptions(command));
   registerCommands(program);
   return program;
 }
@@ -26,6 +29,9 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
+    // After Ctrl-C the work in flight fails in its own words (a write after abort); the signal handler
+    // has said "interrupted" and exits with 130 once cleanup is done.
+    if (wasInterrupted()) return 130;
     if (err instanceof CommanderError) {
       return err.exitCode;
     }

@@ -62,6 +62,8 @@ export interface SourceCropOptions {
   readonly dsize?: number;
   /** Which face, largest first (default 0). */
   readonly faceIndex?: number;
+  /** How the face index is named in errors (the CLI flag that set it, e.g. '--from-face-index'). */
+  readonly faceIndexName?: string;
   /** Rotate the crop upright (default true). */
   readonly rotate?: boolean;
   /** File name (and frame) for messages. */
@@ -198,13 +200,14 @@ export class FaceCropper {
     const vx = expectNumber('vx', options.vx ?? d.vx, -1, 1);
     const vy = expectNumber('vy', options.vy ?? d.vy, -1, 1);
     const dsize = expectInteger('dsize', options.dsize ?? d.dsize, 64, 4096);
-    const faceIndex = expectInteger('faceIndex', options.faceIndex ?? DEFAULTS.detector.faceIndex, 0);
+    const indexName = options.faceIndexName ?? 'faceIndex';
+    const faceIndex = expectInteger(indexName, options.faceIndex ?? DEFAULTS.detector.faceIndex, 0);
     const label = options.label ?? 'the image';
 
     const faces = await this.detectFaces(image);
     if (faces.length === 0) throw new NoFaceError(label, options.frame);
     if (faceIndex >= faces.length) {
-      throw new OptionError('faceIndex', `Expected faceIndex below ${faces.length} (faces found in ${label}, largest first) but received ${faceIndex}`);
+      throw new OptionError(indexName, `Expected ${indexName} below ${faces.length} (faces found in ${label}, largest first) but received ${faceIndex}`);
     }
     const face = faces[faceIndex];
     const lm = await this.landmarks(image, face);

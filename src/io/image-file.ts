@@ -5,29 +5,55 @@
 import sharp from 'sharp';
 import { extname } from 'node:path';
 import { createRgbImage, type RgbImage } from '../image/types.js';
+import { DEFAULTS } from '../settings.js';
+import { describeExit, ffmpegPath, mediaInputArgs, spawnMedia } from './ffmpeg.js';
+import { ImageReadError, checkInputFile, checkPixelLimit, sharpHeader } from './input-file.js';
 import { writeFileAtomic } from './partial-file.js';
+import { probeMedia } from './probe.js';
 
-export class ImageReadError extends Error {
-  constructor(
-    readonly path: string,
-    reason: string,
-  ) {
-    super(`cannot read image ${path}: ${reason}`);
-    this.name = 'ImageReadError';
-  }
-}
+export { ImageReadError } from './input-file.js';
 
-/** Decodes an image file (jpg, png, webp, tiff, avif, gif's first frame…) to 8-bit RGB. */
+/**
+ * Decodes an image file (jpg, png, webp, tiff, avif, gif's and animated WebP's first frame…) to 8-bit
+ * RGB; formats sharp lacks (BMP and others ffmpeg reads as a still image) are decoded by ffmpeg. FIFOs,
+ * devices and images over DEFAULTS.source.maxInputPixels are refused before decoding.
+ */
 export async function readImage(path: string): Promise<RgbImage> {
+  await checkInputFile(path);
+  const header = await sharpHeader(path);
+  if (!header) return readImageWithFfmpeg(path);
+  checkPixelLimit(path, header.width, header.height);
   try {
-    const { data, info } = await sharp(path, { failOn: 'error' }).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(path, { failOn: 'error', limitInputPixels: DEFAULTS.source.maxInputPixels })
+      .rotate()
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`unexpected channel count ${info.channels}`);
     return createRgbImage(info.width, info.height, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    if (/ENOENT|no such file|missing/i.test(msg)) throw new ImageReadError(path, 'file not found');
-    throw new ImageReadError(path, `not a supported or intact image (${msg.split('\n')[0]})`);
+    throw new ImageReadError(path, `not a supported or intact image (${msg.split('\n')[0].slice(0, 120)})`);
   }
+}
+
+/** The first frame of a still image ffmpeg can decode and sharp cannot (BMP, PPM, TGA…). */
+async function readImageWithFfmpeg(path: string): Promise<RgbImage> {
+  const info = await probeMedia(path).catch(() => undefined);
+  if (!info?.isImage) throw new ImageReadError(path, 'not a supported or intact image');
+  checkPixelLimit(path, info.width, info.height);
+  const proc = spawnMedia(ffmpegPath(), ['-hide_banner', '-nostdin', '-v', 'error', ...mediaInputArgs(path), '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
+  const chunks: Buffer[] = [];
+  proc.child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const exit = await proc.exited;
+  const bytes = Buffer.concat(chunks);
+  const expected = info.width * info.height * 3;
+  if (exit.spawnError) throw exit.spawnError;
+  if (exit.code !== 0 || bytes.length !== expected) {
+    throw new ImageReadError(path, `not a supported or intact image (ffmpeg ${exit.code !== 0 ? describeExit(exit) : `gave ${bytes.length} bytes, expected ${expected}`})`);
+  }
+  return createRgbImage(info.width, info.height, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
 /** Decodes an in-memory encoded image. */

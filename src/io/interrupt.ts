@@ -6,6 +6,9 @@ export type Cleanup = () => unknown;
 
 const cleanups = new Set<Cleanup>();
 let handling = false;
+/** Installed for the whole run by a program (the CLI), not only while cleanups are registered. */
+let permanent = false;
+let announce: ((signal: NodeJS.Signals) => void) | undefined;
 /** A cleanup that hangs must not keep the process alive after the user asked it to stop. */
 const CLEANUP_TIMEOUT_MS = 5000;
 
@@ -13,17 +16,24 @@ function onSignal(signal: NodeJS.Signals): void {
   const code = signal === 'SIGINT' ? 130 : 143;
   if (handling) process.exit(code); // a second Ctrl-C skips the cleanup
   handling = true;
+  announce?.(signal);
   const pending = [...cleanups].map((fn) => Promise.resolve().then(fn));
   const timeout = new Promise((resolve) => setTimeout(resolve, CLEANUP_TIMEOUT_MS).unref());
   void Promise.race([Promise.allSettled(pending), timeout]).then(() => process.exit(code));
 }
 
+let installed = false;
+
 function install(): void {
+  if (installed) return;
+  installed = true;
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 }
 
 function uninstall(): void {
+  if (permanent || !installed) return;
+  installed = false;
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 }
@@ -39,4 +49,20 @@ export function onInterrupt(cleanup: Cleanup): () => void {
   return () => {
     if (cleanups.delete(cleanup) && cleanups.size === 0 && !handling) uninstall();
   };
+}
+
+/**
+ * For programs (the CLI): handle SIGINT/SIGTERM for the whole run, so Ctrl-C at any point — loading
+ * models, rendering, writing — calls `onSignal` once (to print one line), runs the registered cleanups
+ * and exits with 130 (143 for SIGTERM).
+ */
+export function handleInterrupts(onSignal?: (signal: NodeJS.Signals) => void): void {
+  announce = onSignal;
+  permanent = true;
+  install();
+}
+
+/** True once SIGINT or SIGTERM arrived: work failing afterwards failed because of it. */
+export function wasInterrupted(): boolean {
+  return handling;
 }

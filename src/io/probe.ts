@@ -134,6 +134,8 @@ export async function probeMedia(path: string, options: ProbeOptions = {}): Prom
   try {
     const st = await stat(path);
     if (st.isDirectory()) throw new MediaReadError(path, 'it is a directory');
+    // ffprobe would wait forever on a FIFO or read a device without end.
+    if (!st.isFile()) throw new MediaReadError(path, 'it is not a regular file (a FIFO, socket or device)');
   } catch (err) {
     if (err instanceof MediaReadError) throw err;
     throw new MediaNotFoundError(path);

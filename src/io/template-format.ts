@@ -9,6 +9,9 @@
  * add `format: 'liveportrait-ts/motion-template@1'` and use the newer key names (R, c_eyes_lst, c_lip_lst).
  */
 
+import { DEFAULTS } from '../settings.js';
+import { quoteUserText } from '../validate.js';
+
 export const TEMPLATE_FORMAT = 'liveportrait-ts/motion-template@1';
 
 export interface TemplateFrame {
@@ -64,6 +67,47 @@ const SHAPES = {
   lip: [1, 1],
 } as const;
 
+/**
+ * Allowed value ranges, wide around what LivePortrait produces (scale ≈ 1–2, |exp| < 0.1, |t| < 0.3,
+ * rotation entries within ±1), so a bad file fails here with its frame and field instead of overflowing
+ * later in the keypoint maths.
+ */
+interface ValueRange {
+  readonly min: number;
+  readonly max: number;
+  /** The minimum itself is not allowed (a head scale of 0). */
+  readonly aboveMin?: boolean;
+}
+
+const RANGES: Record<keyof typeof SHAPES | 'pitch' | 'yaw' | 'roll', ValueRange> = {
+  scale: { min: 0, max: 100, aboveMin: true },
+  R: { min: -1.01, max: 1.01 },
+  exp: { min: -10, max: 10 },
+  t: { min: -10, max: 10 },
+  kp: { min: -10, max: 10 },
+  x_s: { min: -10, max: 10 },
+  eyes: { min: 0, max: 10 },
+  lip: { min: 0, max: 10 },
+  pitch: { min: -180, max: 180 },
+  yaw: { min: -180, max: 180 },
+  roll: { min: -180, max: 180 },
+};
+
+function rangeText(range: ValueRange): string {
+  return range.aboveMin ? `a number above ${range.min} and at most ${range.max}` : `a number between ${range.min} and ${range.max}`;
+}
+
+function inRange(value: unknown, range: ValueRange): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && (range.aboveMin ? value > range.min : value >= range.min) && value <= range.max;
+}
+
+/** A value from the file as shown in a message: numbers as JSON parsed them, anything else quoted and cut short. */
+function describeValue(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'too large to represent (overflows)';
+  if (typeof value === 'number') return String(value);
+  return describeJson(value);
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -81,7 +125,7 @@ class Parser {
   }
 
   /** A `{shape, data}` array with exactly `expected` as its shape and finite values. */
-  array(value: unknown, key: string, expected: readonly number[], frame?: number): readonly number[] {
+  array(value: unknown, key: string, expected: readonly number[], frame: number | undefined, range: ValueRange): readonly number[] {
     if (!isRecord(value) || !Array.isArray(value.shape) || !Array.isArray(value.data)) {
       this.fail(`${key} must be an array object {shape, data}, got ${describeJson(value)}`, frame);
     }
@@ -92,16 +136,19 @@ class Parser {
     const size = expected.reduce((a, b) => a * b, 1);
     if (data.length !== size) this.fail(`${key} has ${data.length} values, shape ${formatShape(expected)} needs ${size}`, frame);
     for (let i = 0; i < data.length; i++) {
-      if (typeof data[i] !== 'number' || !Number.isFinite(data[i])) this.fail(`${key} value ${i} is ${describeJson(data[i])}, expected a finite number`, frame);
+      if (!inRange(data[i], range)) this.fail(`${size === 1 ? key : `${key} value ${i}`} is ${describeValue(data[i])}, expected ${rangeText(range)}`, frame);
     }
     return data;
   }
 
   /** A scalar stored as a plain number or a {shape: [1] or [1,1], data}. */
-  scalar(value: unknown, key: string, frame: number): number {
-    if (typeof value === 'number' && Number.isFinite(value)) return value;
+  scalar(value: unknown, key: string, frame: number, range: ValueRange): number {
+    if (typeof value === 'number') {
+      if (!inRange(value, range)) this.fail(`${key} is ${describeValue(value)}, expected ${rangeText(range)}`, frame);
+      return value;
+    }
     const shape = isRecord(value) && Array.isArray(value.shape) && value.shape.length === 1 ? [1] : [1, 1];
-    return this.array(value, key, shape, frame)[0];
+    return this.array(value, key, shape, frame, range)[0];
   }
 }
 
@@ -110,7 +157,7 @@ function describeJson(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `a plain list of ${value.length}`;
   if (typeof value === 'object') return 'an object without shape/data';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  return `${typeof value} ${quoteUserText(value)}`;
 }
 
 function parseFrame(p: Parser, value: unknown, index: number): TemplateFrame {
@@ -128,22 +175,22 @@ function parseFrame(p: Parser, value: unknown, index: number): TemplateFrame {
     yaw?: number;
     roll?: number;
   } = {
-    scale: p.scalar(value.scale, 'scale', index),
-    R: Float64Array.from(p.array(value[rKey], rKey, SHAPES.R, index)),
-    exp: Float32Array.from(p.array(value.exp, 'exp', SHAPES.exp, index)),
-    t: Float32Array.from(p.array(value.t, 't', SHAPES.t, index)),
+    scale: p.scalar(value.scale, 'scale', index, RANGES.scale),
+    R: Float64Array.from(p.array(value[rKey], rKey, SHAPES.R, index, RANGES.R)),
+    exp: Float32Array.from(p.array(value.exp, 'exp', SHAPES.exp, index, RANGES.exp)),
+    t: Float32Array.from(p.array(value.t, 't', SHAPES.t, index, RANGES.t)),
   };
-  if (value.kp !== undefined) frame.kp = Float32Array.from(p.array(value.kp, 'kp', SHAPES.kp, index));
+  if (value.kp !== undefined) frame.kp = Float32Array.from(p.array(value.kp, 'kp', SHAPES.kp, index, RANGES.kp));
   // x_s (the source keypoints of the run that made the template) is checked but not kept: animation
   // always uses the new source's own keypoints.
-  if (value.x_s !== undefined) p.array(value.x_s, 'x_s', SHAPES.x_s, index);
+  if (value.x_s !== undefined) p.array(value.x_s, 'x_s', SHAPES.x_s, index, RANGES.x_s);
   for (const key of ['pitch', 'yaw', 'roll'] as const) {
-    if (value[key] !== undefined) frame[key] = p.scalar(value[key], key, index);
+    if (value[key] !== undefined) frame[key] = p.scalar(value[key], key, index, RANGES[key]);
   }
   return frame;
 }
 
-function ratioList(p: Parser, root: Record<string, unknown>, keys: readonly string[], shape: readonly number[], frames: number): number[][] | undefined {
+function ratioList(p: Parser, root: Record<string, unknown>, keys: readonly string[], shape: readonly number[], frames: number, range: ValueRange): number[][] | undefined {
   const key = keys.find((k) => root[k] !== undefined);
   if (!key) return undefined;
   const list = root[key];
@@ -151,7 +198,7 @@ function ratioList(p: Parser, root: Record<string, unknown>, keys: readonly stri
   // Audio-driven templates carry empty ratio lists: the same as none.
   if (list.length === 0) return undefined;
   if (list.length !== frames) p.fail(`${key} has ${list.length} entries, expected ${frames} (one per frame)`);
-  return list.map((entry, i) => [...p.array(entry, key, shape, i)]);
+  return list.map((entry, i) => [...p.array(entry, key, shape, i, range)]);
 }
 
 /** Validates and converts parsed template JSON; `label` (usually the path) names the template in errors. */
@@ -159,17 +206,19 @@ export function parseTemplate(json: unknown, label: string): MotionTemplate {
   const p: Parser = new Parser(label);
   if (!isRecord(json)) p.fail(`expected a JSON object, got ${describeJson(json)}`);
   if (json.format !== undefined && json.format !== TEMPLATE_FORMAT) {
-    p.fail(`unknown format ${JSON.stringify(json.format)} (readable: '${TEMPLATE_FORMAT}' and the official templates converted to JSON)`);
+    p.fail(`unknown format ${quoteUserText(json.format)} (readable: '${TEMPLATE_FORMAT}' and the official templates converted to JSON)`);
   }
   if (!Array.isArray(json.motion)) p.fail(`motion must be a list of frames, got ${describeJson(json.motion)}`);
   const motion = json.motion;
   if (motion.length === 0) p.fail('motion has no frames');
-  if (json.n_frames !== undefined && json.n_frames !== motion.length) p.fail(`n_frames is ${JSON.stringify(json.n_frames)} but motion has ${motion.length} frames`);
+  if (json.n_frames !== undefined && json.n_frames !== motion.length) p.fail(`n_frames is ${describeValue(json.n_frames)} but motion has ${motion.length} frames`);
   const fps = json.output_fps ?? json.fps;
-  if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0) p.fail(`output_fps must be a positive number, got ${describeJson(fps)}`);
+  if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0 || fps > DEFAULTS.output.maxFps) {
+    p.fail(`output_fps is ${describeValue(fps)}, expected a frame rate above 0 and at most ${DEFAULTS.output.maxFps}`);
+  }
   const frames = motion.map((m, i) => parseFrame(p, m, i));
-  const eyeRatios = ratioList(p, json, ['c_eyes_lst', 'c_d_eyes_lst'], SHAPES.eyes, frames.length);
-  const lipRatios = ratioList(p, json, ['c_lip_lst', 'c_d_lip_lst'], SHAPES.lip, frames.length)?.map((r) => r[0]);
+  const eyeRatios = ratioList(p, json, ['c_eyes_lst', 'c_d_eyes_lst'], SHAPES.eyes, frames.length, RANGES.eyes);
+  const lipRatios = ratioList(p, json, ['c_lip_lst', 'c_d_lip_lst'], SHAPES.lip, frames.length, RANGES.lip)?.map((r) => r[0]);
   return { fps, frames, ...(eyeRatios ? { eyeRatios } : {}), ...(lipRatios ? { lipRatios } : {}) };
 }
 
@@ -228,7 +277,9 @@ export function frameJson(frame: TemplateFrame, label: string, index: number): s
 
 /** The parts of a template file around its frames, so writers can stream the frames in between. */
 export function templateHead(fps: number, label = 'template'): string {
-  if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0) throw new TemplateError(label, `template ${label}: fps must be a positive number, got ${fps}`);
+  if (typeof fps !== 'number' || !Number.isFinite(fps) || fps <= 0 || fps > DEFAULTS.output.maxFps) {
+    throw new TemplateError(label, `template ${label}: output_fps is ${describeValue(fps)}, expected a frame rate above 0 and at most ${DEFAULTS.output.maxFps}`);
+  }
   return `{"format":"${TEMPLATE_FORMAT}","output_fps":${fps},"motion":[\n`;
 }
 

@@ -5,6 +5,8 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { onInterrupt } from './interrupt.js';
+import { InputFileError, checkInputFile } from './input-file.js';
+import { describeJsonSyntaxError } from '../validate.js';
 import { createPartialOutput, writeFileAtomic, type PartialOutput } from './partial-file.js';
 import { TemplateError, checkRatios, frameJson, parseTemplate, serializeTemplate, templateHead, templateTail, type MotionTemplate, type TemplateFrame } from './template-format.js';
 
@@ -13,6 +15,12 @@ export { TEMPLATE_FORMAT, TemplateError, parseTemplate, serializeTemplate, type 
 /** Reads and validates a template; errors name the file, the frame, the key and the expected shape. */
 export async function readTemplate(path: string): Promise<MotionTemplate> {
   let text: string;
+  try {
+    await checkInputFile(path);
+  } catch (err) {
+    if (!(err instanceof InputFileError)) throw err;
+    throw new TemplateError(path, err.message.endsWith(': file not found') ? `template file not found: ${path}` : `template ${err.message}`);
+  }
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
@@ -23,7 +31,8 @@ export async function readTemplate(path: string): Promise<MotionTemplate> {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new TemplateError(path, `template ${path}: not valid JSON (${(err as Error).message})`);
+    // Never V8's message as is: it quotes the start of the file (a template that is really /etc/passwd).
+    throw new TemplateError(path, `template ${path}: not valid JSON (${describeJsonSyntaxError(err, text)})`);
   }
   return parseTemplate(json, path);
 }

@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Role } from './contract.js';
 import { DEFAULT_PACK, PACK_MANIFEST_FILE, PackFileNameError, findBuiltinPack, isPlainFileName, requiredRoleGroups, parseManifest, type PackFile, type PackManifest } from './packs.js';
+import { describeJsonSyntaxError } from '../validate.js';
 
 export interface PackDirectory {
   readonly dir: string;
@@ -27,7 +28,7 @@ export async function openPackDirectory(dir: string, packName?: string): Promise
     try {
       parsed = JSON.parse(text);
     } catch (err) {
-      throw new Error(`${manifestPath} is not valid JSON (${(err as Error).message})`);
+      throw new Error(`${manifestPath} is not valid JSON (${describeJsonSyntaxError(err, text)})`);
     }
     return { dir, manifest: parseManifest(parsed, manifestPath), ownManifest: true };
   }

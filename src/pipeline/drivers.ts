@@ -15,6 +15,7 @@ import { isWebcamSpec, readWebcamFrames } from '../io/webcam.js';
 import { readImage } from '../io/image-file.js';
 import { readTemplate } from '../io/template.js';
 import { probeMedia } from '../io/probe.js';
+import { InputFileError, animatedName, checkInputFile, inspectMedia, type MediaInput } from '../io/input-file.js';
 import { DEFAULTS } from '../settings.js';
 import type { DrivingSample } from './animator.js';
 import { modelInput, type PortraitModels } from './source.js';
@@ -229,11 +230,34 @@ export async function templateDriver(path: string, maxFrames?: number): Promise<
 
 export const TEMPLATE_EXTENSIONS = ['.json'];
 
+/** What a driving argument is: a webcam, a motion template file, an image or a video (checked, nothing decoded). */
+export type DrivingInput = { readonly kind: 'webcam' } | { readonly kind: 'template' } | MediaInput;
+
+/**
+ * Classifies a driving argument and refuses what cannot drive: FIFOs and devices (other than a webcam
+ * spec), unreadable files, an animated WebP (ffmpeg has no decoder for it). An animated GIF is a video.
+ */
+export async function inspectDriving(driving: string): Promise<DrivingInput> {
+  if (isWebcamSpec(driving)) return { kind: 'webcam' };
+  if (TEMPLATE_EXTENSIONS.includes(extname(driving).toLowerCase())) {
+    await checkInputFile(driving, '--driving');
+    return { kind: 'template' };
+  }
+  const input = await inspectMedia(driving, '--driving');
+  if (input.kind === 'image' && input.pages > 1) {
+    if (input.format !== 'gif') {
+      throw new InputFileError('--driving', driving, ` is ${animatedName(input.format)}, which ffmpeg cannot decode as a video: convert it to .mp4 or .gif (or give one of its frames as a driving image)`);
+    }
+    return { kind: 'video', path: driving, info: await probeMedia(driving) };
+  }
+  return input;
+}
+
 /** Picks the driver for a driving argument: webcam spec, template (.json), image or video. */
 export async function openDriver(driving: string, ctx: DriverContext): Promise<Driver> {
-  if (isWebcamSpec(driving)) return webcamDriver(driving, ctx);
-  if (TEMPLATE_EXTENSIONS.includes(extname(driving).toLowerCase())) return templateDriver(driving, ctx.maxFrames);
-  const info = await probeMedia(driving);
-  if (info.isImage) return imageDriver(driving, ctx);
+  const input = await inspectDriving(driving);
+  if (input.kind === 'webcam') return webcamDriver(driving, ctx);
+  if (input.kind === 'template') return templateDriver(driving, ctx.maxFrames);
+  if (input.kind === 'image') return imageDriver(driving, ctx);
   return videoDriver(driving, ctx);
 }

@@ -4,12 +4,13 @@
  * paste-back. `editKeypoints` is the isomorphic core (what the generator is handed); `editFile` is
  * the Node entry point writing an image, or a clip that moves from the neutral face to the edit.
  */
-import { basename, dirname, extname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { interpolateControls, validateEditControls, DEFAULT_EDIT_VARIANT, type CopyParts, type EditControls, type EditVariant } from '../math/editing.js';
 import { expectInteger, OptionError } from '../validate.js';
 import { readImage, writeImage } from '../io/image-file.js';
-import { probeMedia } from '../io/probe.js';
+import { animatedName, inspectMedia } from '../io/input-file.js';
+import { checkOutputPath } from '../io/output-path.js';
 import { assertOutputsAreNotInputs } from '../io/output-guard.js';
 import { openFrameSink, type FrameSink } from '../io/frame-sink.js';
 import { onInterrupt } from '../io/interrupt.js';
@@ -33,6 +34,8 @@ export interface EditFileRequest {
   readonly from?: string;
   readonly parts?: CopyParts;
   readonly ratio?: number;
+  /** Which face of the `from` image, largest first (default 0); `crop.faceIndex` is the edited photo's. */
+  readonly fromFaceIndex?: number;
   /** Render a clip of this many frames from the neutral face (no edit) to the edit. */
   readonly frames?: number;
   readonly fps?: number;
@@ -51,31 +54,37 @@ export interface EditFileResult {
   readonly keypoints: Float32Array;
 }
 
-const IMAGE_EXTS = new Set(['.png', '.jpg', '.jpeg', '.webp']);
-
-async function readStill(path: string, role: string): Promise<ReturnType<typeof readImage>> {
-  const info = await probeMedia(path);
-  if (!info.isImage) throw new OptionError(role, `${path} is a video: editing takes one image`);
+/** Reads an image input (never a video), warning when an animated file's first frame is used. */
+async function readStill(path: string, flag: string, warn: (m: string) => void): Promise<ReturnType<typeof readImage>> {
+  const input = await inspectMedia(path, flag);
+  if (input.kind !== 'image') throw new OptionError(flag, `${flag} ${path} is a video: editing takes one image`);
+  if (input.pages > 1) warn(`${path} is ${animatedName(input.format)}: its first frame is used`);
   return readImage(path);
+}
+
+/** Checks an edit request without loading anything: controls, inputs and the output path. */
+export async function checkEditRequest(request: EditFileRequest): Promise<void> {
+  validateEditControls(request.controls, request.variant ?? DEFAULT_EDIT_VARIANT);
+  await assertOutputsAreNotInputs([request.output], [request.source, request.from]);
+  if (request.frames !== undefined) expectInteger('frames', request.frames, 1, 100000);
+  if (request.fromFaceIndex !== undefined) expectInteger('--from-face-index', request.fromFaceIndex, 0);
+  await inspectMedia(request.source, '--source');
+  if (request.from) await inspectMedia(request.from, '--from');
+  await checkOutputPath(
+    request.output,
+    request.frames !== undefined
+      ? { allowed: ['video', 'frames'], what: 'edit --frames writes a clip as' }
+      : { allowed: ['image'], what: 'edit writes', hint: '(or .mp4 with --frames)' },
+  );
 }
 
 /** Edits one portrait into an image, or a clip of `frames` frames moving from the neutral face to the edit. */
 export async function editFile(engine: Engine, request: EditFileRequest): Promise<EditFileResult> {
   const variant = request.variant ?? DEFAULT_EDIT_VARIANT;
-  validateEditControls(request.controls, variant);
-  await assertOutputsAreNotInputs([request.output], [request.source, request.from]);
   const warn = request.onWarning ?? (() => {});
-  const ext = extname(request.output).toLowerCase();
-  if (request.frames !== undefined) {
-    expectInteger('frames', request.frames, 1, 100000);
-    if (ext !== '.mp4' && !request.output.includes('%')) {
-      throw new OptionError('output', `--frames writes a clip: expected -o to end in .mp4 (or DIR/%04d.png) but received '${request.output}'`);
-    }
-  } else if (!IMAGE_EXTS.has(ext)) {
-    throw new OptionError('output', `edit writes an image: expected -o to end in .png, .jpg or .webp but received '${request.output}' (use --frames N for an .mp4 clip)`);
-  }
+  await checkEditRequest(request);
   const options = resolveAnimateOptions({ crop: request.crop, output: { pasteback: (request.pasteback ?? true) && (request.crop?.crop ?? true) } });
-  const source = await prepareSource(await readStill(request.source, 'source'), engine.models, engine.cropper, {
+  const source = await prepareSource(await readStill(request.source, '--source', warn), engine.models, engine.cropper, {
     crop: options.crop,
     ratios: request.controls.eyesOpen !== undefined || request.controls.lipOpen !== undefined,
     pasteback: options.output.pasteback,
@@ -84,8 +93,10 @@ export async function editFile(engine: Engine, request: EditFileRequest): Promis
   source.warnings.forEach(warn);
   let sample: EditSample | undefined;
   if (request.from) {
-    const other = await prepareSource(await readStill(request.from, 'from'), engine.models, engine.cropper, {
-      crop: options.crop,
+    // --face-index picks the face to edit; the reference has its own index (its largest face by default).
+    const other = await prepareSource(await readStill(request.from, '--from', warn), engine.models, engine.cropper, {
+      crop: { ...options.crop, faceIndex: request.fromFaceIndex ?? 0 },
+      faceIndexName: '--from-face-index',
       pasteback: false,
       label: basename(request.from),
     });

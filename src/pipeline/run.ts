@@ -10,7 +10,8 @@ import { DEFAULTS } from '../settings.js';
 import { expectThreads } from '../validate.js';
 import { readImage, writeImage } from '../io/image-file.js';
 import type { RgbImage } from '../image/types.js';
-import { probeMedia } from '../io/probe.js';
+import { animatedName, inspectMedia, type MediaInput } from '../io/input-file.js';
+import { checkOutputPath, type OutputCheck } from '../io/output-path.js';
 import { openFrameSink, type FrameSink } from '../io/frame-sink.js';
 import { isFrameSequencePattern } from '../io/frame-sequence.js';
 import { onInterrupt } from '../io/interrupt.js';
@@ -24,7 +25,7 @@ import type { SessionOptions } from '../runtime/onnx.js';
 import { resolveAnimateOptions, type AnimateOptions, type AnimateOptionsInput } from './options.js';
 import { prepareSource, type PreparedSource } from './source.js';
 import { FrameAnimator, comparisonTile, concatFrame, type DrivingSample } from './animator.js';
-import { openDriver, type Driver } from './drivers.js';
+import { inspectDriving, openDriver, DrivingInputError, type Driver, type DrivingInput } from './drivers.js';
 import { expressionMagnitude } from '../math/editing.js';
 import { animateVideoToVideo, type JitterFigure } from './v2v.js';
 import { readAhead } from './read-ahead.js';
@@ -68,8 +69,8 @@ export class SourceInputError extends Error {
 
 /** Reads and prepares a source portrait (cached per source: crop, features, keypoints, mask). */
 export async function prepareSourceFile(engine: Engine, path: string, options: AnimateOptions): Promise<PreparedSource> {
-  const info = await probeMedia(path);
-  if (!info.isImage) throw new SourceInputError(`${path} is a video: a source video is animated frame by frame by animateFile (video-to-video)`);
+  const input = await inspectMedia(path, '--source');
+  if (input.kind !== 'image') throw new SourceInputError(`${path} is a video: a source video is animated frame by frame by animateFile (video-to-video)`);
   const image = await readImage(path);
   return prepareSource(image, engine.models, engine.cropper, {
     crop: options.crop,
@@ -111,8 +112,47 @@ export interface AnimateFileResult {
   readonly jitter?: JitterFigure;
 }
 
-function isImageRunFor(driver: Driver): boolean {
-  return driver.kind === 'image';
+/** What an animation request turned out to be, checked before any model runs (see checkAnimateRequest). */
+export interface AnimatePlan {
+  readonly source: MediaInput;
+  readonly driving: DrivingInput;
+  /** The output path (the default one when none was given); undefined for a preview-only run. */
+  readonly output?: string;
+  /** Options that do not apply to these inputs; animateFile reports each once. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Checks an animation request without loading anything: the source and driving inputs exist and are
+ * readable images, videos or templates, and the output path suits them (extension, folder). The CLI calls
+ * it before loading models; animateFile calls it again, so library users get the same checks.
+ */
+export async function checkAnimateRequest(request: AnimateFileRequest): Promise<AnimatePlan> {
+  resolveAnimateOptions(request.options);
+  await checkAnimateOutputs(request);
+  const source = await inspectMedia(request.source, '--source');
+  const driving = await inspectDriving(request.driving);
+  const warnings: string[] = [];
+  const isImageRun = source.kind === 'image' && driving.kind === 'image';
+  if (source.kind === 'video' && (driving.kind === 'image' || driving.kind === 'webcam')) {
+    throw new DrivingInputError(`a source video is driven by a driving video or a motion template, not ${driving.kind === 'image' ? 'an image' : 'a webcam'} (${request.driving})`);
+  }
+  if (source.kind === 'image') {
+    if (source.pages > 1) warnings.push(`${request.source} is ${animatedName(source.format)}: its first frame is the source (give an .mp4 for video-to-video)`);
+    const motion = request.options?.motion;
+    const videoOnly = [motion?.smoothVariance !== undefined && '--smooth-variance', motion?.sourceEyeRetargeting === true && '--source-eye-retarget'].filter((f): f is string => !!f);
+    if (videoOnly.length > 0) warnings.push(`${videoOnly.join(', ')} appl${videoOnly.length > 1 ? 'y' : 'ies'} to a source video only: ignored for the image ${request.source}`);
+  }
+  if (request.preview && !request.output && !isImageRun) return { source, driving, warnings };
+  const output = request.output ?? defaultOutputPaths('animations', request.source, request.driving, { image: isImageRun }).main;
+  const check: OutputCheck = isImageRun
+    ? { allowed: ['image'], what: 'a driving image writes' }
+    : {
+        allowed: ['video', 'frames'],
+        what: source.kind === 'video' ? 'video-to-video writes' : driving.kind === 'template' ? 'a motion template writes' : driving.kind === 'webcam' ? 'a webcam driver writes' : 'a video driver writes',
+      };
+  await checkOutputPath(output, check);
+  return { source, driving, output, warnings };
 }
 
 /**
@@ -123,8 +163,6 @@ function isImageRunFor(driver: Driver): boolean {
 export function drivesAsImage(driver: Pick<Driver, 'kind' | 'still'>): boolean {
   return driver.kind === 'image' || driver.still === true;
 }
-
-const IMAGE_EXTS = new Set(['.png', '.jpg', '.jpeg', '.webp']);
 
 /**
  * Refuses a run whose output (or its _concat companion) is one of its inputs, before any work. Without
@@ -144,10 +182,11 @@ export async function checkAnimateOutputs(request: Pick<AnimateFileRequest, 'sou
 /** Animates one source with one driver into a file. */
 export async function animateFile(engine: Engine, request: AnimateFileRequest): Promise<AnimateFileResult> {
   const options = resolveAnimateOptions(request.options);
-  await checkAnimateOutputs(request);
   const warn = request.onWarning ?? (() => {});
-  if (!(await probeMedia(request.source)).isImage) {
-    const r = await animateVideoToVideo(engine, request, options);
+  const plan = await checkAnimateRequest(request);
+  plan.warnings.forEach(warn);
+  if (plan.source.kind === 'video') {
+    const r = await animateVideoToVideo(engine, { ...request, output: plan.output }, options);
     return { ...r, driverKind: 'video' };
   }
   const source = await prepareSourceFile(engine, request.source, options);
@@ -164,15 +203,8 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
     onWarning: warn,
   });
   const isImageRun = driver.kind === 'image';
-  const previewOnly = !!request.preview && !request.output && !isImageRunFor(driver);
-  const output = request.output ?? defaultOutputPaths('animations', request.source, request.driving, { image: isImageRun }).main;
-  const outExt = extname(output).toLowerCase();
-  if (isImageRun && !IMAGE_EXTS.has(outExt)) {
-    throw new SourceInputError(`driving with a single image writes an image: expected -o to end in .png, .jpg or .webp but received '${output}'`);
-  }
-  if (!isImageRun && IMAGE_EXTS.has(outExt) && !isFrameSequencePattern(output)) {
-    throw new SourceInputError(`a ${driver.kind} driver writes a video or a frame sequence: use an .mp4 output or DIR/%04d.png, not '${output}'`);
-  }
+  const previewOnly = plan.output === undefined;
+  const output = plan.output ?? '';
   await mkdir(dirname(output) || '.', { recursive: true });
   const animator = new FrameAnimator(source, engine.models, { motion: options.motion, drivingIsImage: drivesAsImage(driver), pasteback: options.output.pasteback, timings: request.timings });
 
@@ -282,9 +314,18 @@ export interface ExtractTemplateRequest {
 }
 
 /** Extracts per-frame motion (and eye/lip ratios when the landmark model is there) to a template file. */
+/** Checks a template extraction without loading anything: the driving input, and an output ending in .json. */
+export async function checkTemplateRequest(request: ExtractTemplateRequest): Promise<void> {
+  resolveAnimateOptions(request.options);
+  await assertOutputsAreNotInputs([request.output], [request.driving]);
+  const driving = await inspectDriving(request.driving);
+  if (driving.kind === 'template') throw new SourceInputError(`${request.driving} is already a motion template`);
+  await checkOutputPath(request.output, { allowed: ['template'], what: 'a motion template is written as' });
+}
+
 export async function extractTemplate(engine: Engine, request: ExtractTemplateRequest): Promise<{ output: string; frames: number; fps: number }> {
   const options = resolveAnimateOptions(request.options);
-  await assertOutputsAreNotInputs([request.output], [request.driving]);
+  await checkTemplateRequest(request);
   const driver = await openDriver(request.driving, {
     models: engine.models,
     cropper: engine.cropper,

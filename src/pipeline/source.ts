@@ -71,6 +71,8 @@ export interface PrepareSourceOptions {
   /** File name for messages ("no face found in NAME"). */
   readonly label?: string;
   readonly frame?: number;
+  /** How the face index is named in errors (the CLI flag that set it); default the crop option's name. */
+  readonly faceIndexName?: string;
 }
 
 /** The model-input tensor of a 256 image (NCHW, [0, 1]). */
@@ -116,6 +118,7 @@ export async function prepareSource(
       vx: options.crop.vx,
       vy: options.crop.vy,
       faceIndex: options.crop.faceIndex,
+      faceIndexName: options.faceIndexName,
       label: options.label,
       frame: options.frame,
     });

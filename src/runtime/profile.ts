@@ -4,6 +4,7 @@
  * fallback, e.g. a GridSample that WebGPU did not take running on the CPU. Parses JSON only: no
  * onnxruntime import, no I/O.
  */
+import { describeJsonSyntaxError } from '../validate.js';
 
 export interface ProfiledNode {
   /** Node name as the session knows it (after graph optimisation, e.g. 'fused /mlp/mlp.0/Gemm'). */
@@ -54,7 +55,7 @@ export function traceEvents(trace: string | unknown): TraceEvent[] {
     try {
       parsed = JSON.parse(trace);
     } catch (err) {
-      throw new ProfileFormatError(err instanceof Error ? err.message : String(err));
+      throw new ProfileFormatError(`not valid JSON (${describeJsonSyntaxError(err, trace)})`);
     }
   }
   const events = Array.isArray(parsed) ? parsed : (parsed as { traceEvents?: unknown } | null)?.traceEvents;

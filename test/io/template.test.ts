@@ -136,10 +136,10 @@ test('wrong shapes and inconsistent files fail with errors naming file, frame an
     [{ n_frames: 1, output_fps: 30, motion: [frame({ R_d: undefined })] }, /frame 0: missing R \(or R_d\)/],
     [{ n_frames: 1, output_fps: 30, motion: [frame({ t: { shape: [1, 3], data: [0, 0] } })] }, /frame 0: t has 2 values, shape \[1,3\] needs 3/],
     [{ n_frames: 1, output_fps: 30, motion: [frame({ exp: [0, 1] })] }, /frame 0: exp must be an array object \{shape, data\}/],
-    [{ n_frames: 1, output_fps: 0, motion: [frame()] }, /output_fps must be a positive number/],
+    [{ n_frames: 1, output_fps: 0, motion: [frame()] }, /output_fps is 0, expected a frame rate above 0 and at most 1000/],
     [{ n_frames: 2, output_fps: 30, motion: [frame(), frame()], c_d_eyes_lst: [{ shape: [1, 2], data: [0.3, 0.3] }] }, /c_d_eyes_lst has 1 entries, expected 2/],
     [{ n_frames: 1, output_fps: 30, motion: [frame()], c_lip_lst: [{ shape: [1, 2], data: [0.3, 0.3] }] }, /frame 0: c_lip_lst has shape \[1,2\], expected \[1,1\]/],
-    [{ format: 'other/thing@9', n_frames: 1, output_fps: 30, motion: [frame()] }, /unknown format "other\/thing@9"/],
+    [{ format: 'other/thing@9', n_frames: 1, output_fps: 30, motion: [frame()] }, /unknown format 'other\/thing@9'/],
   ];
   for (const [json, pattern] of cases) await assert.rejects(readTemplate(write('case.json', json)), pattern);
   writeFileSync(join(dir, 'broken.json'), '{"motion": [');

@@ -4,9 +4,9 @@ import { ANIMATION_REGIONS, DEFAULTS, DETECTORS, DEVICES, DRIVING_OPTIONS, type 
 import { parseNumberOption, expectInteger } from '../../validate.js';
 import { packDirectory } from '../../models/paths.js';
 import { DRIVING_BOX_MODES, DRIVING_CROP_MODES, type AnimateOptionsInput, type DrivingBoxMode, type DrivingCropMode } from '../../pipeline/options.js';
-import { animateFile, checkAnimateOutputs, createEngine, extractTemplate, type Engine } from '../../pipeline/run.js';
+import { animateFile, checkAnimateRequest, checkTemplateRequest, createEngine, extractTemplate, type AnimateFileRequest, type Engine } from '../../pipeline/run.js';
+import { CONFLICT_HELP } from '../conflicts.js';
 import { defaultTemplatePath } from '../../io/paths.js';
-import { assertOutputsAreNotInputs } from '../../io/output-guard.js';
 import { insightfaceLicenceNotice } from '../../face/scrfd.js';
 import { createProgress } from '../progress.js';
 import { parseThreads } from '../threads.js';
@@ -82,7 +82,8 @@ interface AnimateOpts extends CommonOpts {
   strict?: boolean;
 }
 
-function toOptions(o: AnimateOpts): AnimateOptionsInput {
+/** `given(key)`: the option was typed on the command line (not its default). */
+function toOptions(o: AnimateOpts, given: (key: string) => boolean): AnimateOptionsInput {
   return {
     motion: {
       relative: o.relative,
@@ -95,7 +96,8 @@ function toOptions(o: AnimateOpts): AnimateOptionsInput {
       multiplier: o.multiplier,
       smooth: !!o.smooth,
       reference: o.reference === 'auto' ? 'auto' : expectInteger('--reference', parseNumberOption('--reference', o.reference), 0),
-      smoothVariance: o.smoothVariance,
+      // Passed only when typed, so the library can tell the user it does not apply to an image source.
+      ...(given('smoothVariance') ? { smoothVariance: o.smoothVariance } : {}),
       sourceEyeRetargeting: !!o.sourceEyeRetarget,
     },
     crop: {
@@ -169,28 +171,31 @@ export function registerAnimate(program: Command): void {
         '  liveportrait animate -i portrait.jpg --driving motion.json -o out.mp4       (motion template)\n' +
         '  liveportrait animate -s clip.mp4 --driving talk.mp4 -o v2v.mp4              (video-to-video)\n' +
         'Output is H.264 yuv420p at the driving frame rate with the driving audio; it is written to a\n' +
-        'temporary file and renamed when complete, so an interrupted run leaves nothing at the target path.',
+        'temporary file and renamed when complete, so an interrupted run leaves nothing at the target path.\n' +
+        'Inputs and the output path (.mp4/.mov/.mkv, DIR/%04d.png, or an image for an image driver) are\n' +
+        'checked before any model is loaded.\n' +
+        CONFLICT_HELP,
     )
-    .action(async (o: AnimateOpts) => {
+    .action(async (o: AnimateOpts, cmd: Command) => {
       const source = o.source ?? o.input;
       if (!source) throw new Error('missing --source (or -i/--input): the portrait to animate');
       if (!o.driving) throw new Error('missing --driving: a video, image, motion template (.json) or webcam (0, webcam:N)');
-      const options = toOptions(o);
-      await checkAnimateOutputs({ source, driving: o.driving, output: o.output, options });
-      const engine = await engineFor(o);
       const bar = createProgress({ label: 'animate', unit: 'frames', quiet: o.quiet });
+      const request: AnimateFileRequest = {
+        source,
+        driving: o.driving,
+        output: o.output,
+        options: toOptions(o, (key) => cmd.getOptionValueSource(key) === 'cli'),
+        cleanupOnInterrupt: true,
+        strict: o.strict,
+        preview: o.preview,
+        onProgress: (done, total) => bar.update(done, total),
+        onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+      };
+      await checkAnimateRequest(request);
+      const engine = await engineFor(o);
       try {
-        const result = await animateFile(engine, {
-          source,
-          driving: o.driving,
-          output: o.output,
-          options,
-          cleanupOnInterrupt: true,
-          strict: o.strict,
-          preview: o.preview,
-          onProgress: (done, total) => bar.update(done, total),
-          onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
-        });
+        const result = await animateFile(engine, request);
         bar.stop();
         process.stdout.write(
           `${result.output ? `wrote ${result.output}` : 'previewed'} (${result.frames} frame${result.frames === 1 ? '' : 's'}${result.driverKind === 'image' ? '' : ` at ${+result.fps.toFixed(3)} fps${result.hasAudio ? ', with audio' : ''}`})\n` +
@@ -209,7 +214,7 @@ export function registerAnimate(program: Command): void {
     .command('template')
     .description('extract the per-frame motion of a driving video into a motion template (JSON) — no pixels are kept')
     .option('-d, --driving <video>', 'driving video (or webcam spec)')
-    .option('-o, --output <file>', 'template file (default: beside the video, same name, .json)');
+    .option('-o, --output <file>', 'template file, ending in .json (default: beside the video, same name, .json)');
   addEngineOptions(template);
   template
     .addOption(new Option('--crop-driving <mode>', 'crop driving frames around the face').choices(DRIVING_CROP_MODES).default('auto'))
@@ -218,20 +223,20 @@ export function registerAnimate(program: Command): void {
     .addHelpText('after', '\nReplay it with: liveportrait animate -i portrait.jpg --driving motion.json -o out.mp4')
     .action(async (o: CommonOpts & { driving?: string; output?: string; cropDriving: DrivingCropMode; frames?: number; strict?: boolean }) => {
       if (!o.driving) throw new Error('missing --driving: the video whose motion to extract');
-      const output = o.output ?? defaultTemplatePath(o.driving);
-      await assertOutputsAreNotInputs([output], [o.driving]);
-      const engine = await engineFor(o);
       const bar = createProgress({ label: 'template', unit: 'frames', quiet: o.quiet });
+      const request = {
+        driving: o.driving,
+        output: o.output ?? defaultTemplatePath(o.driving),
+        options: { crop: { cropDriving: o.cropDriving, detector: o.det, faceIndex: o.faceIndex }, output: { frames: o.frames } },
+        cleanupOnInterrupt: true,
+        strict: o.strict,
+        onWarning: (m: string) => process.stderr.write(`warning: ${m}\n`),
+        onProgress: (d: number, t: number | undefined) => bar.update(d, t),
+      };
+      await checkTemplateRequest(request);
+      const engine = await engineFor(o);
       try {
-        const r = await extractTemplate(engine, {
-          driving: o.driving,
-          output,
-          options: { crop: { cropDriving: o.cropDriving, detector: o.det, faceIndex: o.faceIndex }, output: { frames: o.frames } },
-          cleanupOnInterrupt: true,
-          strict: o.strict,
-          onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
-          onProgress: (d, t) => bar.update(d, t),
-        });
+        const r = await extractTemplate(engine, request);
         bar.stop();
         process.stdout.write(`wrote ${r.output} (${r.frames} frames at ${r.fps} fps)\n`);
       } finally {

@@ -1,6 +1,8 @@
 /** `liveportrait crop`: the face crop LivePortrait would animate, optionally with the landmarks drawn. */
 import { Command, Option } from 'commander';
-import { readImage, writeImage, imageFormatFromPath } from '../../io/image-file.js';
+import { readImage, writeImage } from '../../io/image-file.js';
+import { checkInputFile } from '../../io/input-file.js';
+import { checkOutputPath } from '../../io/output-path.js';
 import { assertOutputsAreNotInputs } from '../../io/output-guard.js';
 import { FaceCropper } from '../../face/cropper.js';
 import { drawDebugCrop } from '../../face/debug.js';
@@ -41,8 +43,9 @@ export function registerCrop(program: Command): void {
     .addOption(new Option('--size <px>', 'crop side').argParser((t) => expectInteger('--size', parseNumberOption('--size', t), 64, 2048)).default(512))
     .option('--debug', 'draw the landmarks (green) used for the crop and the detected face box (red)')
     .action(async (o: CropOpts) => {
-      imageFormatFromPath(o.output);
       await assertOutputsAreNotInputs([o.output], [o.input]);
+      await checkInputFile(o.input, '--input');
+      await checkOutputPath(o.output, { allowed: ['image'], what: 'crop writes' });
       if (o.det === 'insightface') process.stderr.write(`${insightfaceLicenceNotice()}\n`);
       const faces = await loadFaceModels(packDirectory({ models: o.models }), { detector: o.det });
       try {

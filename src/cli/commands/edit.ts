@@ -3,8 +3,8 @@ import { Command, Option } from 'commander';
 import { DEFAULTS } from '../../settings.js';
 import { OptionError, expectInteger, parseNumberOption } from '../../validate.js';
 import { COPY_PARTS, COPY_RATIO_RANGE, EDIT_RANGES, EDIT_VARIANT_NAMES, validateEditControls, type CopyParts, type EditControlName, type EditControls, type EditVariant } from '../../math/editing.js';
-import { editFile } from '../../pipeline/edit.js';
-import { assertOutputsAreNotInputs } from '../../io/output-guard.js';
+import { checkEditRequest, editFile, type EditFileRequest } from '../../pipeline/edit.js';
+import { CONFLICT_HELP } from '../conflicts.js';
 import { addEngineOptions, engineFor, type CommonOpts } from './animate.js';
 import { createProgress } from '../progress.js';
 
@@ -63,6 +63,7 @@ interface EditOpts extends CommonOpts {
   from?: string;
   parts: CopyParts;
   ratio: number;
+  fromFaceIndex: number;
   stitching: boolean;
   frames?: number;
   crop: boolean;
@@ -88,6 +89,11 @@ export function registerEdit(program: Command): Command {
   cmd
     .addOption(new Option('--variant <name>', 'control table: comfyui (ComfyUI-AdvancedLivePortrait, with blink) or gradio (the official retargeting tab, with pout)').choices(EDIT_VARIANT_NAMES).default('comfyui'))
     .option('--from <image>', 'move toward the expression / rotation of another face')
+    .addOption(
+      new Option('--from-face-index <n>', 'which face of the --from image, largest first (--face-index picks the face to edit)')
+        .argParser((t) => expectInteger('--from-face-index', parseNumberOption('--from-face-index', t), 0))
+        .default(0),
+    )
     .addOption(new Option('--parts <which>', 'what --from copies').choices(COPY_PARTS).default('all'))
     .addOption(
       new Option('--ratio <r>', `how far toward --from (0 = source, 1 = copy) [${COPY_RATIO_RANGE.min}…${COPY_RATIO_RANGE.max}]`)
@@ -110,34 +116,37 @@ export function registerEdit(program: Command): Command {
         '  liveportrait edit -i portrait.jpg --variant gradio --pout 0.05 --eyes-open 0.4 -o pout.jpg\n' +
         '  liveportrait edit -i portrait.jpg --from laughing.jpg --parts mouth --ratio 0.8 -o laugh.png\n' +
         '  liveportrait edit -i portrait.jpg --aaa 60 --yaw 10 --frames 25 -o talk.mp4   (clip from the unedited face)\n' +
-        'Out-of-range values are refused with the allowed range of the chosen variant.',
+        'Out-of-range values are refused with the allowed range of the chosen variant.\n' +
+        CONFLICT_HELP,
     )
     .action(async (o: EditOpts & Record<string, unknown>) => {
       const source = o.source ?? o.input;
       if (!source) throw new OptionError('--source', 'missing --source (or -i/--input): the portrait to edit');
       if (!o.output) throw new OptionError('--output', 'missing -o/--output: the edited image (.png/.jpg/.webp) or, with --frames, an .mp4');
       const controls = controlsFrom(o, o.variant);
-      await assertOutputsAreNotInputs([o.output], [source, o.from]);
-      const engine = await engineFor(o);
       const bar = createProgress({ label: 'edit', unit: 'frames', quiet: o.quiet || o.frames === undefined });
+      const request: EditFileRequest = {
+        source,
+        output: o.output,
+        controls,
+        variant: o.variant,
+        stitching: o.stitching,
+        from: o.from,
+        parts: o.parts,
+        ratio: o.ratio,
+        fromFaceIndex: o.fromFaceIndex,
+        frames: o.frames,
+        crop: { crop: o.crop, scale: o.scale, vx: o.vx, vy: o.vy, detector: o.det, faceIndex: o.faceIndex, maxDim: o.maxDim },
+        pasteback: o.pasteback && o.crop,
+        crf: o.crf,
+        cleanupOnInterrupt: true,
+        onProgress: (d, t) => bar.update(d, t),
+        onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
+      };
+      await checkEditRequest(request);
+      const engine = await engineFor(o);
       try {
-        const result = await editFile(engine, {
-          source,
-          output: o.output,
-          controls,
-          variant: o.variant,
-          stitching: o.stitching,
-          from: o.from,
-          parts: o.parts,
-          ratio: o.ratio,
-          frames: o.frames,
-          crop: { crop: o.crop, scale: o.scale, vx: o.vx, vy: o.vy, detector: o.det, faceIndex: o.faceIndex, maxDim: o.maxDim },
-          pasteback: o.pasteback && o.crop,
-          crf: o.crf,
-          cleanupOnInterrupt: true,
-          onProgress: (d, t) => bar.update(d, t),
-          onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
-        });
+        const result = await editFile(engine, request);
         bar.stop();
         process.stdout.write(`wrote ${result.output}${result.frames > 1 ? ` (${result.frames} frames)` : ''}\n`);
       } finally {
