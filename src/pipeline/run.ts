@@ -3,7 +3,7 @@
  * Frames flow decode → motion → render → paste → encode one at a time with ffmpeg on both ends;
  * outputs are written to temporary files and renamed at the end.
  */
-import { dirname, extname, basename } from 'node:path';
+import { dirname, basename } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { DEFAULTS } from '../settings.js';
