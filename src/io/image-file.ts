@@ -41,7 +41,8 @@ export async function readImage(path: string): Promise<RgbImage> {
 /** The first frame of a still image ffmpeg can decode and sharp cannot (BMP, PPM, TGA…). */
 async function readImageWithFfmpeg(path: string): Promise<RgbImage> {
   const info = await probeMedia(path).catch(() => undefined);
-  if (!info?.isImage) throw new ImageReadError(path, 'not a supported or intact image');
+  if (info && !info.isImage) throw new ImageReadError(path, 'it is a video, not an image');
+  if (!info) throw new ImageReadError(path, 'not a supported or intact image');
   checkPixelLimit(path, info.width, info.height);
   const proc = spawnMedia(ffmpegPath(), ['-hide_banner', '-nostdin', '-v', 'error', ...mediaInputArgs(path), '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
   const chunks: Buffer[] = [];

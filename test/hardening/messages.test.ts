@@ -12,7 +12,7 @@ import { runCli, standinPack } from '../helpers/cli.js';
 import { needsFfmpeg, needsShared } from '../helpers/shared.js';
 import { readImage } from '../../src/io/image-file.js';
 import { quoteUserText } from '../../src/validate.js';
-import { D8, S6, editedTemplate, ffmpeg, makeBadInputs, messageLines, tempDir } from './fixtures.js';
+import { D0, D8, S6, editedTemplate, ffmpeg, makeBadInputs, messageLines, tempDir } from './fixtures.js';
 
 const skip = needsShared || needsFfmpeg;
 
@@ -66,9 +66,10 @@ test('item 11: undecodable images are image problems; a file that is neither ima
     [['animate', '-i', S6, '-d', bad.animatedWebp, '-o', join(bad.dir, 'never.mp4')], /--driving .*anim\.webp is an animated WebP/],
     [['edit', '-i', bad.text, '--smile', '1'], /cannot read image .*notes\.jpg: not a supported or intact image/],
     [['edit', '-i', S6, '--from', bad.empty], /--from .*empty\.jpg: the file is empty \(0 bytes\)/],
+    [['crop', '-i', D0], /cannot read image .*d0\.mp4: it is a video, not an image/],
   ];
   for (const [args, pattern] of cases) {
-    const r = await runCli([...args, ...(args.includes('-o') ? [] : ['-o', out]), '--models', pack, '-q']);
+    const r = await runCli([...args, ...(args.includes('-o') ? [] : ['-o', out]), '--models', pack, ...(args[0] === 'crop' ? [] : ['-q'])]);
     assert.notEqual(r.code, 0, args.join(' '));
     const lines = messageLines(r.stderr);
     assert.equal(lines.length, 1, `one line for ${args.join(' ')}: ${r.stderr}`);
