@@ -6,8 +6,8 @@
  *
  * For frame-level control: `prepareSource` once per portrait, then a `FrameAnimator` per driving run.
  */
-export { DEFAULTS, ANIMATION_REGIONS, DRIVING_OPTIONS, DEVICES, DETECTORS } from './settings.js';
-export type { AnimationRegion, DrivingOption, Device, DetectorKind, CropSettings } from './settings.js';
+export { DEFAULTS, ANIMATION_REGIONS, DRIVING_OPTIONS, DEVICES, DETECTORS, PRECISIONS } from './settings.js';
+export type { AnimationRegion, DrivingOption, Device, DetectorKind, CropSettings, Precision } from './settings.js';
 export { OptionError } from './validate.js';
 export type { RgbImage, GrayFloatImage } from './image/types.js';
 export { createRgbImage } from './image/types.js';
@@ -28,6 +28,10 @@ export type { EditOptions, EditSample } from './pipeline/edit-keypoints.js';
 export { editFile } from './pipeline/edit.js';
 export type { EditFileRequest, EditFileResult } from './pipeline/edit.js';
 export { animateVideoToVideo, meanFrameChange } from './pipeline/v2v.js';
+export { prepareFaces, FaceGroup, driverForFace, sideBySide } from './pipeline/faces.js';
+export type { PreparedFaces, FaceGroupFrame } from './pipeline/faces.js';
+export { zipDrivers } from './pipeline/driver-set.js';
+export { prepareFacesFile } from './pipeline/run.js';
 export type { VideoToVideoRequest, VideoToVideoResult, JitterFigure } from './pipeline/v2v.js';
 
 // Models and packs.
@@ -40,7 +44,15 @@ export { openPackDirectory, MissingModelsError } from './models/pack-dir.js';
 export { verifyPack, formatVerifyTable } from './models/verify.js';
 export { downloadFile, DownloadError } from './models/download.js';
 export { loadModel, ModelLoadError, ModelSignatureError } from './models/session.js';
-export { loadModelSet, standinWarning } from './models/model-set.js';
+export { loadModelSet, standinWarning, precisionNotice, resolveInt8Variant } from './models/model-set.js';
+export { calibrateModel, buildQuantized, checkQuantizedVariant, int8FileName, QuantizedVariantError } from './models/quantize.js';
+export { planQuantization, insertQdq, keepInFp32, QUANTIZED_METADATA } from './onnx/quantize/qdq.js';
+export type { QuantizationPlan, QuantizationTarget, KeptNode } from './onnx/quantize/qdq.js';
+export { RangeCollector, RANGE_METHODS } from './onnx/quantize/ranges.js';
+export type { RangeMethod, TensorRange } from './onnx/quantize/ranges.js';
+export { quantizePack, formatQuantizeReport, QUANTIZABLE_ROLES, QUANTIZE_REPORT_FILE } from './pipeline/quantize.js';
+export type { QuantizeRequest, QuantizeReport, RoleReport, QuantizableRole } from './pipeline/quantize.js';
+export { psnr, relativeL2 } from './math/compare.js';
 export type { ModelSet } from './models/model-set.js';
 export { writeStandinPack } from './models/standin-pack.js';
 export { buildStandin, standinFileName, STANDIN_ROLES } from './onnx/standins.js';
@@ -50,6 +62,9 @@ export { setOrt, createSession, availableDevices, DeviceUnavailableError } from 
 // Faces.
 export { FaceCropper, wholeFrameInput } from './face/cropper.js';
 export { DrivingFaceTracker } from './face/tracker.js';
+export { selectFaces, facesLeftToRight, parseFaceSelection, describeFace } from './face/select.js';
+export type { FaceSelection, IndexedFace, FaceChoice } from './face/select.js';
+export { SourceFaceTracks } from './face/source-tracks.js';
 export { NoFaceError } from './face/types.js';
 export type { Face, FaceDetector } from './face/types.js';
 

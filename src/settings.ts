@@ -12,6 +12,10 @@ export type DrivingOption = (typeof DRIVING_OPTIONS)[number];
 export const DEVICES = ['cpu', 'cuda', 'webgpu', 'wasm'] as const;
 export type Device = (typeof DEVICES)[number];
 
+/** Numeric precision of the heavy models: int8 uses the quantized variants (`liveportrait models quantize`) where a pack has them. */
+export const PRECISIONS = ['fp32', 'int8'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
 export const DETECTORS = ['yunet', 'insightface', 'facemesh'] as const;
 export type DetectorKind = (typeof DETECTORS)[number];
 
@@ -31,6 +35,7 @@ export const DEFAULTS = {
     device: 'cpu' as Device,
     /** 0 = let onnxruntime choose (one thread per physical core). */
     threads: 0,
+    precision: 'fp32' as Precision,
     /**
      * Intra-op threads are bounded by this many per core present (more only thrashes: 1000 threads
      * start ~8000 OS threads, 100000 exhaust memory); above one per core a warning is printed.
@@ -40,6 +45,19 @@ export const DEFAULTS = {
   download: {
     /** A server that sends nothing for this long is given up (milliseconds). */
     idleTimeoutMs: 30_000,
+  },
+  quantize: {
+    /** Roles `models quantize` writes int8 variants for, and the only ones `--precision int8` swaps. */
+    roles: ['warping_spade', 'motion', 'appearance'] as const,
+    /** Driving frames used for calibration and the quality report (every 4th is held out for the report). */
+    frames: 64,
+    heldOutEvery: 4,
+    /**
+     * Layers kept fp32 per role by default. W+G's 3-D convs: profiled on the forged W+G, onnxruntime's
+     * QLinearConv ran the 7×7×7 conv of the dense-motion head ~27× slower than its fp32 conv (121 s vs
+     * 4.4 s per run on a loaded 2-core EPYC) and the 3×3×3 ones slower too. F's small 3-D convs stay int8.
+     */
+    keepFp32: { warping_spade: ['Conv3d'], motion: [], appearance: [] } as Readonly<Record<string, readonly string[]>>,
   },
   source: {
     /** resize_to_limit: the long side of a source image is limited to this (even sizes kept). */
@@ -66,6 +84,12 @@ export const DEFAULTS = {
     scrfdScoreThreshold: 0.15,
     nmsIou: 0.4,
     faceIndex: 0,
+  },
+  faces: {
+    /** Which faces of the source to animate: 'largest' (the original's behaviour), 'all', or left-to-right indices. */
+    selection: 'largest' as const,
+    /** With several faces, faces whose box side is under this (pixels) are skipped with a warning. */
+    minFace: 64,
   },
   motion: {
     relative: true,

@@ -31,9 +31,10 @@ export interface MemoryBenchResult {
   readonly ratio: number;
 }
 
-const DEFAULT_CLI = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
+export const DEFAULT_CLI = fileURLToPath(new URL('../cli/bin.js', import.meta.url));
 
-function runChild(cli: string, args: string[]): Promise<string> {
+/** Runs this CLI in a child process and returns its stdout (each benchmark run's peak RSS is then its own). */
+export function runChild(cli: string, args: string[]): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

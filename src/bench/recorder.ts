@@ -2,6 +2,7 @@
  * Collects per-stage milliseconds and frame completion times during a benchmark run and reduces them
  * to medians over the measured frames (the warm-up frames are recorded but left out).
  */
+import { mean, median } from '../math/compare.js';
 import { MODEL_STAGES, STAGES, clock, type Stage, type StageTimings } from '../pipeline/timings.js';
 
 export interface StageSummary {
@@ -22,16 +23,7 @@ export interface TimingSummary {
   readonly fps: number;
 }
 
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function mean(values: readonly number[]): number {
-  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
-}
+export { median };
 
 export class BenchRecorder implements StageTimings {
   private readonly perFrame = new Map<number, Float64Array>();

@@ -62,6 +62,8 @@ export interface SourceCropOptions {
   readonly dsize?: number;
   /** Which face, largest first (default 0). */
   readonly faceIndex?: number;
+  /** A face already detected in `image` (multi-face): used instead of detecting and indexing. */
+  readonly face?: Face;
   /** How the face index is named in errors (the CLI flag that set it, e.g. '--from-face-index'). */
   readonly faceIndexName?: string;
   /** Rotate the crop upright (default true). */
@@ -204,12 +206,12 @@ export class FaceCropper {
     const faceIndex = expectInteger(indexName, options.faceIndex ?? DEFAULTS.detector.faceIndex, 0);
     const label = options.label ?? 'the image';
 
-    const faces = await this.detectFaces(image);
+    const faces = options.face ? [options.face] : await this.detectFaces(image);
     if (faces.length === 0) throw new NoFaceError(label, options.frame);
-    if (faceIndex >= faces.length) {
+    if (faceIndex >= faces.length && !options.face) {
       throw new OptionError(indexName, `Expected ${indexName} below ${faces.length} (faces found in ${label}, largest first) but received ${faceIndex}`);
     }
-    const face = faces[faceIndex];
+    const face = options.face ?? faces[faceIndex];
     const lm = await this.landmarks(image, face);
     const t = cropTransform(lm.points, { scale, vx, vy, dsize, layout: lm.layout, rotate: options.rotate ?? true });
     const crop512 = warpAffine(image, t.M_o2c, dsize, dsize);

@@ -25,6 +25,8 @@ import { DEFAULTS } from '../settings.js';
 import { expectInteger, expectNumber } from '../validate.js';
 import type { FaceCropper } from './cropper.js';
 import { boxCenter, type Face } from './types.js';
+import { facesLeftToRight } from './select.js';
+import { OptionError } from '../validate.js';
 
 export { averageBoxes } from '../math/crop.js';
 
@@ -33,8 +35,10 @@ export interface DrivingTrackerOptions {
   readonly scale?: number;
   readonly vx?: number;
   readonly vy?: number;
-  /** Face to follow on the first frame, largest first (default 0). */
+  /** Face to follow on the first frame, largest first (default 0), or left to right with `leftToRight`. */
   readonly faceIndex?: number;
+  /** Count `faceIndex` left to right (the order `crop --list` prints) instead of largest first. */
+  readonly leftToRight?: boolean;
   /** Run the detector every N frames to correct drift (0 = only when the face is lost). Default 30. */
   readonly redetectInterval?: number;
   /** Relative size change that counts as a jump (default 0.3). */
@@ -95,6 +99,7 @@ export class DrivingFaceTracker {
   private readonly vx: number;
   private readonly vy: number;
   private readonly faceIndex: number;
+  private readonly leftToRight: boolean;
   private readonly redetectInterval: number;
   private readonly sizeJump: number;
   private readonly centerJump: number;
@@ -113,6 +118,7 @@ export class DrivingFaceTracker {
     this.vx = expectNumber('vx', options.vx ?? d.vx, -1, 1);
     this.vy = expectNumber('vy', options.vy ?? d.vy, -1, 1);
     this.faceIndex = expectInteger('faceIndex', options.faceIndex ?? 0, 0);
+    this.leftToRight = options.leftToRight ?? false;
     this.redetectInterval = expectInteger('redetectInterval', options.redetectInterval ?? 30, 0);
     this.sizeJump = expectNumber('sizeJump', options.sizeJump ?? 0.3, 0);
     this.centerJump = expectNumber('centerJump', options.centerJump ?? 0.25, 0);
@@ -164,10 +170,19 @@ export class DrivingFaceTracker {
       this.state = undefined;
       return undefined;
     }
-    const face = previous ? nearestFace(faces, previous.rect.center) : faces[Math.min(this.faceIndex, faces.length - 1)];
+    const face = previous ? nearestFace(faces, previous.rect.center) : this.firstFace(faces, index);
     const lm = await this.cropper.landmarks(frame, face);
     if (this.warnings.length === 0) this.warnings = lm.warnings;
     return this.accept(index, { landmarks: lm.points, layout: lm.layout, rect: rectOf(lm.points, lm.layout) }, lm.landmarks203, true, face);
+  }
+
+  private firstFace(faces: Face[], index: number): Face {
+    if (!this.leftToRight) return faces[Math.min(this.faceIndex, faces.length - 1)];
+    const ordered = facesLeftToRight(faces);
+    if (this.faceIndex >= ordered.length && index === 0) {
+      throw new OptionError('drivingFace', `Expected --driving-face below ${ordered.length} (faces in the driver's first frame, left to right) but received ${this.faceIndex}`);
+    }
+    return ordered[Math.min(this.faceIndex, ordered.length - 1)].face;
   }
 
   private accept(index: number, state: State, landmarks203: Float32Array | undefined, detected: boolean, face?: Face): TrackedFace {

@@ -8,7 +8,12 @@ import { loadModel, type LoadedModel } from './session.js';
 import { DETECTOR_ROLES, requiredRoleGroups } from './packs.js';
 import { assemblePortraitModels, type AppearanceExtractor, type MotionExtractor, type StitchingModels, type WarpGenerator } from './wrappers.js';
 import type { SessionOptions } from '../runtime/onnx.js';
-import type { DetectorKind } from '../settings.js';
+import { DEFAULTS, type DetectorKind, type Precision } from '../settings.js';
+import { sha256File } from './hash.js';
+import { checkQuantizedVariant, int8FileName, QuantizedVariantError } from './quantize.js';
+import { fileExists } from './pack-dir.js';
+import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 
 export interface FaceModels {
   readonly detector?: LoadedModel;
@@ -27,12 +32,33 @@ export interface ModelSet {
   readonly detectorKind: DetectorKind;
   /** Roles served by stand-in (or forged) models: results are not real animations. */
   readonly standinRoles: readonly Role[];
+  /** Roles served by their int8 variants (precision 'int8'). */
+  readonly quantizedRoles: readonly Role[];
   release(): Promise<void>;
 }
 
 export interface ModelSetOptions extends SessionOptions {
   readonly detector?: DetectorKind;
+  /** 'int8' loads `NAME.int8.onnx` instead of `NAME.onnx` for the quantizable roles that have one. */
+  readonly precision?: Precision;
 }
+
+const QUANTIZABLE_ROLES: readonly Role[] = DEFAULTS.quantize.roles;
+
+/**
+ * The int8 variant of a role's fp32 file, when present; refused (QuantizedVariantError) when its
+ * recorded source hash is not the fp32 file's.
+ */
+export async function resolveInt8Variant(role: Role, fp32Path: string): Promise<{ path: string; bytes: Uint8Array } | undefined> {
+  if (!QUANTIZABLE_ROLES.includes(role)) return undefined;
+  const path = join(dirname(fp32Path), int8FileName(basename(fp32Path)));
+  if (!(await fileExists(path))) return undefined;
+  const bytes = new Uint8Array(await readFile(path));
+  checkQuantizedVariant(bytes, path, await sha256File(fp32Path), fp32Path);
+  return { path, bytes };
+}
+
+export { QuantizedVariantError };
 
 /** Loads only the face models of a pack (detector and landmarks) for the chosen detector. */
 export async function loadFaceModels(dir: string, options: ModelSetOptions = {}): Promise<FaceModels & { release(): Promise<void> }> {
@@ -62,10 +88,13 @@ export async function loadModelSet(dir: string, options: ModelSetOptions = {}): 
   const detectorKind = options.detector ?? 'yunet';
   await assertRequiredPresent(pack, requiredRoleGroups(detectorKind));
   const loaded: LoadedModel[] = [];
+  const quantizedRoles: Role[] = [];
   const load = async (role: Role): Promise<LoadedModel | undefined> => {
     const found = await resolveRole(pack, role);
     if (!found) return undefined;
-    const m = await loadModel(role, found.path, options);
+    const int8 = options.precision === 'int8' ? await resolveInt8Variant(role, found.path) : undefined;
+    if (int8) quantizedRoles.push(role);
+    const m = await loadModel(role, int8 ? { bytes: int8.bytes, label: int8.path } : found.path, options);
     const origin = found.entry.origin ?? 'real';
     const model = origin !== 'real' && !m.standin ? { ...m, standin: true } : m;
     loaded.push(model);
@@ -84,6 +113,7 @@ export async function loadModelSet(dir: string, options: ModelSetOptions = {}): 
     face,
     detectorKind,
     standinRoles: loaded.filter((m) => m.standin).map((m) => m.role),
+    quantizedRoles,
     async release() {
       await Promise.all(loaded.map((m) => m.session.release?.()));
     },
@@ -94,4 +124,12 @@ export async function loadModelSet(dir: string, options: ModelSetOptions = {}): 
 export function standinWarning(roles: readonly Role[]): string | undefined {
   if (!roles.length) return undefined;
   return `WARNING: stand-in models in use for ${roles.join(', ')} — these are small generated graphs with no trained weights; the output is not a real animation.`;
+}
+
+/** The one line a run prints when it uses int8 (which roles are quantized, which stay fp32). */
+export function precisionNotice(precision: Precision | undefined, quantizedRoles: readonly Role[]): string | undefined {
+  if (precision !== 'int8') return undefined;
+  if (!quantizedRoles.length) return 'precision int8: this pack has no int8 variants (run `liveportrait models quantize`); every model runs in fp32';
+  const fp32 = QUANTIZABLE_ROLES.filter((r) => !quantizedRoles.includes(r));
+  return `precision int8: ${quantizedRoles.join(', ')} run their int8 variants (*.int8.onnx)${fp32.length ? `; ${fp32.join(', ')} stay fp32 (no variant)` : ''}; other roles fp32`;
 }

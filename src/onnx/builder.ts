@@ -14,8 +14,8 @@ export type TensorProto = onnxProto.onnx.ITensorProto;
 const DT = onnx.TensorProto.DataType;
 const AT = onnx.AttributeProto.AttributeType;
 
-export type ElemType = 'float32' | 'int64' | 'int32' | 'bool';
-const ELEM: Record<ElemType, number> = { float32: DT.FLOAT, int64: DT.INT64, int32: DT.INT32, bool: DT.BOOL };
+export type ElemType = 'float32' | 'int64' | 'int32' | 'bool' | 'uint8' | 'int8';
+const ELEM: Record<ElemType, number> = { float32: DT.FLOAT, int64: DT.INT64, int32: DT.INT32, bool: DT.BOOL, uint8: DT.UINT8, int8: DT.INT8 };
 
 /** A tagged attribute value; build with the `attr` helpers so ints and floats are never confused. */
 export type AttrValue =
@@ -52,12 +52,13 @@ function toAttributeProto(name: string, a: AttrValue): onnxProto.onnx.IAttribute
   }
 }
 
-export type TensorData = Float32Array | BigInt64Array | Int32Array | Uint8Array;
+export type TensorData = Float32Array | BigInt64Array | Int32Array | Uint8Array | Int8Array;
 
 /** Makes a TensorProto with raw little-endian data. */
 export function makeTensor(name: string, data: TensorData, dims: readonly number[], type?: ElemType): TensorProto {
   const elemType: ElemType =
-    type ?? (data instanceof Float32Array ? 'float32' : data instanceof BigInt64Array ? 'int64' : data instanceof Int32Array ? 'int32' : 'bool');
+    type ??
+    (data instanceof Float32Array ? 'float32' : data instanceof BigInt64Array ? 'int64' : data instanceof Int32Array ? 'int32' : data instanceof Int8Array ? 'int8' : 'bool');
   const count = dims.reduce((a, b) => a * b, 1);
   if (count !== data.length) throw new RangeError(`tensor ${name}: ${data.length} values for dims [${dims.join(',')}]`);
   return {

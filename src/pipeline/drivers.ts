@@ -6,7 +6,7 @@
 import { basename, extname } from 'node:path';
 import type { RgbImage } from '../image/types.js';
 import { FaceCropper, wholeFrameInput } from '../face/cropper.js';
-import { DrivingFaceTracker, cropDrivingFrame, averageBoxes, type TrackedFace } from '../face/tracker.js';
+import { DrivingFaceTracker, cropDrivingFrame, averageBoxes, type DrivingTrackerOptions, type TrackedFace } from '../face/tracker.js';
 import { NoFaceError, type Box } from '../face/types.js';
 import { eyeCloseRatios, lipCloseRatio } from '../math/ratios.js';
 import type { MotionInfo } from '../math/keypoints.js';
@@ -68,6 +68,18 @@ function ratiosOf(tracked: TrackedFace | undefined): { eyeRatios?: number[]; lip
   return { eyeRatios: eyeCloseRatios(lmk), lipRatio: lipCloseRatio(lmk) };
 }
 
+/** The driving face: `drivingFace` (left to right) when given, else `faceIndex` (largest first). */
+function trackerOptions(crop: CropOptions): DrivingTrackerOptions {
+  const picked = crop.drivingFace !== undefined;
+  return {
+    scale: crop.drivingScale,
+    vx: crop.drivingVx,
+    vy: crop.drivingVy,
+    faceIndex: picked ? crop.drivingFace : crop.faceIndex,
+    leftToRight: picked,
+  };
+}
+
 /** Turns frames into samples: face tracking, driving crop, M. Shared by the video, webcam and image drivers. */
 class FrameMotion {
   private readonly tracker: DrivingFaceTracker;
@@ -79,12 +91,7 @@ class FrameMotion {
     private readonly cropFrames: boolean,
     private readonly fixedBox: Box | undefined,
   ) {
-    this.tracker = new DrivingFaceTracker(ctx.cropper, {
-      scale: ctx.crop.drivingScale,
-      vx: ctx.crop.drivingVx,
-      vy: ctx.crop.drivingVy,
-      faceIndex: ctx.crop.faceIndex,
-    });
+    this.tracker = new DrivingFaceTracker(ctx.cropper, trackerOptions(ctx.crop));
   }
 
   async sample(index: number, image: RgbImage, isStill: boolean): Promise<DrivingSample> {
@@ -134,15 +141,17 @@ async function* timedFrames<F extends { readonly index: number }>(frames: AsyncI
   }
 }
 
-function shouldCrop(mode: CropOptions['cropDriving'], width: number, height: number): boolean {
-  return mode === 'on' || (mode === 'auto' && width !== height);
+/** 'auto' crops non-square frames (as the original), and any frame when a driving face is picked. */
+function shouldCrop(crop: CropOptions, width: number, height: number): boolean {
+  const mode = crop.cropDriving;
+  return mode === 'on' || (mode === 'auto' && (width !== height || crop.drivingFace !== undefined));
 }
 
 export async function videoDriver(path: string, ctx: DriverContext): Promise<Driver> {
   const reader = await openVideoReader(path, { maxFrames: ctx.maxFrames, strict: ctx.strict, onWarning: ctx.onWarning });
   if (reader.info.isImage) throw new DrivingInputError(`${path} is an image: use it as a driving image`);
   const label = basename(path);
-  const crop = shouldCrop(ctx.crop.cropDriving, reader.width, reader.height);
+  const crop = shouldCrop(ctx.crop, reader.width, reader.height);
   return {
     kind: 'video',
     label: path,
@@ -154,7 +163,7 @@ export async function videoDriver(path: string, ctx: DriverContext): Promise<Dri
       let fixedBox: Box | undefined;
       if (crop && ctx.crop.drivingBox === 'average') {
         // The original averages the per-frame crop boxes over the whole video: a landmark-only pass first.
-        const tracker = new DrivingFaceTracker(ctx.cropper, { scale: ctx.crop.drivingScale, vx: ctx.crop.drivingVx, vy: ctx.crop.drivingVy, faceIndex: ctx.crop.faceIndex });
+        const tracker = new DrivingFaceTracker(ctx.cropper, trackerOptions(ctx.crop));
         const boxes: Box[] = [];
         for await (const frame of reader.frames(signal)) {
           const t = await tracker.track(frame.image);
@@ -197,7 +206,7 @@ export async function imageDriver(path: string, ctx: DriverContext): Promise<Dri
     fpsText: String(fps),
     frameCount: 1,
     async *samples() {
-      const fm = new FrameMotion(ctx, basename(path), shouldCrop(ctx.crop.cropDriving, image.width, image.height), undefined);
+      const fm = new FrameMotion(ctx, basename(path), shouldCrop(ctx.crop, image.width, image.height), undefined);
       yield await fm.sample(0, image, true);
     },
   };

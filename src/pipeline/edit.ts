@@ -17,7 +17,7 @@ import { onInterrupt } from '../io/interrupt.js';
 import { DEFAULTS } from '../settings.js';
 import { resolveAnimateOptions, type CropOptions } from './options.js';
 import { prepareSource } from './source.js';
-import { FrameAnimator } from './animator.js';
+import { FaceGroup, prepareFaces } from './faces.js';
 import { editKeypoints, sourceRatios, type EditSample } from './edit-keypoints.js';
 import type { Engine } from './run.js';
 
@@ -50,8 +50,10 @@ export interface EditFileRequest {
 export interface EditFileResult {
   readonly output: string;
   readonly frames: number;
-  /** The keypoints handed to the generator for the (last, i.e. fully edited) frame. */
+  /** The keypoints handed to the generator for the (last, i.e. fully edited) frame, of the first face. */
   readonly keypoints: Float32Array;
+  /** How many faces were edited (`crop.faces`). */
+  readonly faces: number;
 }
 
 /** Reads an image input (never a video), warning when an animated file's first frame is used. */
@@ -84,54 +86,60 @@ export async function editFile(engine: Engine, request: EditFileRequest): Promis
   const warn = request.onWarning ?? (() => {});
   await checkEditRequest(request);
   const options = resolveAnimateOptions({ crop: request.crop, output: { pasteback: (request.pasteback ?? true) && (request.crop?.crop ?? true) } });
-  const source = await prepareSource(await readStill(request.source, '--source', warn), engine.models, engine.cropper, {
+  const faces = await prepareFaces(await readStill(request.source, '--source', warn), engine.models, engine.cropper, {
     crop: options.crop,
     ratios: request.controls.eyesOpen !== undefined || request.controls.lipOpen !== undefined,
     pasteback: options.output.pasteback,
     label: basename(request.source),
   });
-  source.warnings.forEach(warn);
+  faces.warnings.forEach(warn);
+  const sources = faces.sources;
   let sample: EditSample | undefined;
   if (request.from) {
-    // --face-index picks the face to edit; the reference has its own index (its largest face by default).
+    // --faces picks the faces to edit; the reference has its own index (its largest face by default).
     const other = await prepareSource(await readStill(request.from, '--from', warn), engine.models, engine.cropper, {
-      crop: { ...options.crop, faceIndex: request.fromFaceIndex ?? 0 },
+      crop: { ...options.crop, faces: 'largest', faceIndex: request.fromFaceIndex ?? 0 },
       faceIndexName: '--from-face-index',
       pasteback: false,
       label: basename(request.from),
     });
     sample = { motion: other.motion, parts: request.parts ?? 'all', ratio: request.ratio ?? 1 };
   }
-  const animator = new FrameAnimator(source, engine.models, { motion: options.motion, pasteback: options.output.pasteback });
+  // The controls apply to every chosen face; the renders are pasted back one after another.
+  const animator = new FaceGroup(sources, engine.models, { motion: options.motion, pasteback: options.output.pasteback });
   const stitching = request.stitching ?? true;
   await mkdir(dirname(request.output) || '.', { recursive: true });
 
   if (request.frames === undefined) {
-    const keypoints = await editKeypoints(source, engine.models, request.controls, { variant, stitching, from: sample });
+    const keypoints: Float32Array[] = [];
+    for (const source of sources) keypoints.push(await editKeypoints(source, engine.models, request.controls, { variant, stitching, from: sample }));
     const frame = await animator.renderKeypoints(0, keypoints);
-    await writeImage(request.output, frame.pasted ?? frame.render);
-    return { output: request.output, frames: 1, keypoints };
+    await writeImage(request.output, FaceGroup.output(frame));
+    return { output: request.output, frames: 1, keypoints: keypoints[0], faces: sources.length };
   }
 
   const n = request.frames;
-  const size = options.output.pasteback && source.pasteBack ? { width: source.image.width, height: source.image.height } : { width: 512, height: 512 };
+  const size = animator.frameSize;
   let sink: FrameSink | undefined;
   const unregister = request.cleanupOnInterrupt ? onInterrupt(() => sink?.abort() ?? Promise.resolve()) : () => {};
   try {
     sink = await openFrameSink(request.output, { ...size, fps: request.fps ?? DEFAULTS.output.fallbackFps, crf: request.crf ?? DEFAULTS.output.crf });
-    const neutral = sourceRatios(source);
-    let keypoints = source.keypoints;
+    const neutral = sources.map((s) => sourceRatios(s));
+    let keypoints: Float32Array[] = sources.map((s) => s.keypoints);
     for (let i = 0; i < n; i++) {
       const t = n === 1 ? 1 : i / (n - 1);
-      const controls = interpolateControls({}, request.controls, t, neutral);
       const from = sample && { ...sample, ratio: sample.ratio * t };
-      keypoints = await editKeypoints(source, engine.models, controls, { variant, stitching, from });
+      keypoints = [];
+      for (let k = 0; k < sources.length; k++) {
+        const controls = interpolateControls({}, request.controls, t, neutral[k]);
+        keypoints.push(await editKeypoints(sources[k], engine.models, controls, { variant, stitching, from }));
+      }
       const frame = await animator.renderKeypoints(i, keypoints);
-      await sink.write(frame.pasted ?? frame.render);
+      await sink.write(FaceGroup.output(frame));
       request.onProgress?.(i + 1, n);
     }
     await sink.close();
-    return { output: request.output, frames: n, keypoints };
+    return { output: request.output, frames: n, keypoints: keypoints[0], faces: sources.length };
   } catch (err) {
     await sink?.abort().catch(() => undefined);
     throw err;

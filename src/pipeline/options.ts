@@ -4,6 +4,7 @@
  */
 import { ANIMATION_REGIONS, DEFAULTS, DETECTORS, DRIVING_OPTIONS, type AnimationRegion, type DetectorKind, type DrivingOption } from '../settings.js';
 import { expectBoolean, expectInteger, expectNumber, expectOneOf, OptionError } from '../validate.js';
+import { validateFaceSelection, type FaceSelection } from '../face/select.js';
 
 export const DRIVING_CROP_MODES = ['auto', 'on', 'off'] as const;
 export type DrivingCropMode = (typeof DRIVING_CROP_MODES)[number];
@@ -47,6 +48,12 @@ export interface CropOptions {
   readonly drivingVy: number;
   readonly detector: DetectorKind;
   readonly faceIndex: number;
+  /** Source faces to animate: 'largest' (default, one face as the original), 'all', or left-to-right indices. */
+  readonly faces: FaceSelection;
+  /** With `faces` 'all' or indices: faces smaller than this (box side, px) are skipped with a warning. */
+  readonly minFace: number;
+  /** Face of a driving video with several people, left to right (tracked through the video); default: the largest. */
+  readonly drivingFace?: number;
   /** Long-side limit of the source image (the original's 1280). */
   readonly maxDim: number;
 }
@@ -59,6 +66,8 @@ export interface OutputOptions {
   /** Limit the number of frames. */
   readonly frames?: number;
   readonly crf: number;
+  /** Several drivers: a driver shorter than the first starts again (true) or holds its last frame (false). */
+  readonly loopDrivers: boolean;
 }
 
 export interface AnimateOptions {
@@ -100,6 +109,9 @@ export const DEFAULT_ANIMATE_OPTIONS: AnimateOptions = {
     drivingVy: DEFAULTS.crop.driving.vy,
     detector: DEFAULTS.detector.kind,
     faceIndex: DEFAULTS.detector.faceIndex,
+    faces: DEFAULTS.faces.selection,
+    minFace: DEFAULTS.faces.minFace,
+    drivingFace: undefined,
     maxDim: DEFAULTS.source.maxDim,
   },
   output: {
@@ -107,6 +119,7 @@ export const DEFAULT_ANIMATE_OPTIONS: AnimateOptions = {
     concat: false,
     frames: undefined,
     crf: DEFAULTS.output.crf,
+    loopDrivers: false,
   },
 };
 
@@ -138,11 +151,18 @@ export function resolveAnimateOptions(input: AnimateOptionsInput = {}): AnimateO
   expectNumber('drivingVy', c.drivingVy, -0.5, 0.5);
   expectOneOf('detector', c.detector, DETECTORS);
   expectInteger('faceIndex', c.faceIndex, 0);
+  validateFaceSelection(c.faces);
+  expectInteger('minFace', c.minFace, 1);
+  if (c.drivingFace !== undefined) expectInteger('drivingFace', c.drivingFace, 0);
   expectInteger('maxDim', c.maxDim, 64, 8192);
   expectBoolean('pasteback', o.pasteback);
   expectBoolean('concat', o.concat);
   if (o.frames !== undefined) expectInteger('frames', o.frames, 1);
   expectInteger('crf', o.crf, 0, 51);
+  expectBoolean('loopDrivers', o.loopDrivers);
+  if (c.faces !== 'largest' && !c.crop) {
+    throw new OptionError('faces', `Expected faces to be 'largest' when crop is off (the whole image is one input) but received ${JSON.stringify(c.faces)}`);
+  }
   if (o.pasteback && !c.crop) {
     throw new OptionError('pasteback', 'Expected pasteback to be false when crop is off (a whole-image render cannot be pasted back)');
   }

@@ -6,8 +6,6 @@
 import { dirname, basename } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { DEFAULTS } from '../settings.js';
-import { expectThreads } from '../validate.js';
 import { readImage, writeImage } from '../io/image-file.js';
 import type { RgbImage } from '../image/types.js';
 import { animatedName, inspectMedia, type MediaInput } from '../io/input-file.js';
@@ -20,12 +18,16 @@ import { concatPathFor, defaultOutputPaths } from '../io/paths.js';
 import { assertOutputsAreNotInputs } from '../io/output-guard.js';
 import { openTemplateWriter } from '../io/template.js';
 import { FaceCropper } from '../face/cropper.js';
-import { loadModelSet, standinWarning, type ModelSet } from '../models/model-set.js';
+import { loadModelSet, precisionNotice, standinWarning, type ModelSet } from '../models/model-set.js';
+import { DEFAULTS, PRECISIONS, type Precision } from '../settings.js';
+import { expectOneOf, expectThreads } from '../validate.js';
 import type { SessionOptions } from '../runtime/onnx.js';
 import { resolveAnimateOptions, type AnimateOptions, type AnimateOptionsInput } from './options.js';
-import { prepareSource, type PreparedSource } from './source.js';
-import { FrameAnimator, comparisonTile, concatFrame, type DrivingSample } from './animator.js';
+import type { PreparedSource, PrepareSourceOptions } from './source.js';
+import { comparisonTile, concatFrame, type DrivingSample } from './animator.js';
 import { inspectDriving, openDriver, DrivingInputError, type Driver, type DrivingInput } from './drivers.js';
+import { FaceGroup, driverForFace, prepareFaces, type PreparedFaces } from './faces.js';
+import { zipDrivers } from './driver-set.js';
 import { expressionMagnitude } from '../math/editing.js';
 import { animateVideoToVideo, type JitterFigure } from './v2v.js';
 import { readAhead } from './read-ahead.js';
@@ -47,15 +49,20 @@ export interface EngineOptions extends SessionOptions {
   /** Model pack directory. */
   readonly models: string;
   readonly detector?: AnimateOptions['crop']['detector'];
+  /** fp32 (default) or int8: the quantized variants of F, M and W+G where the pack has them. */
+  readonly precision?: Precision;
   readonly onWarning?: (message: string) => void;
 }
 
 /** Loads a pack once; the engine then serves any number of sources and drivers. */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
   expectThreads('threads', options.threads ?? DEFAULTS.runtime.threads, availableParallelism(), DEFAULTS.runtime.maxThreadsPerCore);
-  const models = await loadModelSet(options.models, { device: options.device, threads: options.threads, detector: options.detector });
+  const precision = options.precision === undefined ? DEFAULTS.runtime.precision : expectOneOf('precision', options.precision, PRECISIONS);
+  const models = await loadModelSet(options.models, { device: options.device, threads: options.threads, detector: options.detector, precision });
   const warning = standinWarning(models.standinRoles);
   if (warning) options.onWarning?.(warning);
+  const notice = precisionNotice(precision, models.quantizedRoles);
+  if (notice) options.onWarning?.(notice);
   const cropper = FaceCropper.fromModels(models.detectorKind, models.face);
   return { models, cropper, release: () => models.release() };
 }
@@ -69,22 +76,41 @@ export class SourceInputError extends Error {
 
 /** Reads and prepares a source portrait (cached per source: crop, features, keypoints, mask). */
 export async function prepareSourceFile(engine: Engine, path: string, options: AnimateOptions): Promise<PreparedSource> {
-  const input = await inspectMedia(path, '--source');
-  if (input.kind !== 'image') throw new SourceInputError(`${path} is a video: a source video is animated frame by frame by animateFile (video-to-video)`);
-  const image = await readImage(path);
-  return prepareSource(image, engine.models, engine.cropper, {
+  return (await prepareFacesFile(engine, path, { ...options, crop: { ...options.crop, faces: 'largest' } })).sources[0];
+}
+
+/** What a source portrait is prepared with for an animation run. */
+function sourceOptions(path: string, options: AnimateOptions): PrepareSourceOptions {
+  return {
     crop: options.crop,
     normalizeLip: options.motion.normalizeLip,
     ratios: options.motion.eyeRetargeting || options.motion.lipRetargeting,
     pasteback: options.output.pasteback,
     label: basename(path),
-  });
+  };
+}
+
+/** Reads a source portrait and prepares every chosen face (`options.crop.faces`; default: the largest). */
+export async function prepareFacesFile(engine: Engine, path: string, options: AnimateOptions): Promise<PreparedFaces> {
+  const input = await inspectMedia(path, '--source');
+  if (input.kind !== 'image') throw new SourceInputError(`${path} is a video: a source video is animated frame by frame by animateFile (video-to-video)`);
+  return prepareFaces(await readImage(path), engine.models, engine.cropper, sourceOptions(path, options));
+}
+
+/** The driving argument(s) as a list. */
+export function drivingList(driving: string | readonly string[]): string[] {
+  const list = typeof driving === 'string' ? [driving] : [...driving];
+  if (list.length === 0) throw new SourceInputError('no driver given: pass at least one --driving');
+  return list;
 }
 
 export interface AnimateFileRequest {
   readonly source: string;
-  /** Video, image, motion template (.json) or webcam spec ('0', 'webcam:N'). */
-  readonly driving: string;
+  /**
+   * Video, image, motion template (.json) or webcam spec ('0', 'webcam:N'). Several drivers (one per
+   * chosen face, left to right, or one for all faces): the first sets the frame count and fps.
+   */
+  readonly driving: string | readonly string[];
   /** Output file (.mp4, .png/.jpg for image driving, or DIR/%04d.png); default animations/{src}--{drv}.mp4. */
   readonly output?: string;
   readonly options?: AnimateOptionsInput;
@@ -108,6 +134,8 @@ export interface AnimateFileResult {
   readonly fps: number;
   readonly driverKind: Driver['kind'];
   readonly hasAudio: boolean;
+  /** Faces animated (`crop.faces`; 1 by default). */
+  readonly faces: number;
   /** Video-to-video only: keypoint jitter with and without the Kalman smoothing. */
   readonly jitter?: JitterFigure;
 }
@@ -131,12 +159,17 @@ export async function checkAnimateRequest(request: AnimateFileRequest): Promise<
   resolveAnimateOptions(request.options);
   await checkAnimateOutputs(request);
   const source = await inspectMedia(request.source, '--source');
-  const driving = await inspectDriving(request.driving);
+  const drivings = drivingList(request.driving);
+  const inputs: DrivingInput[] = [];
+  for (const d of drivings) inputs.push(await inspectDriving(d));
+  const driving = inputs[0];
   const warnings: string[] = [];
   const isImageRun = source.kind === 'image' && driving.kind === 'image';
-  if (source.kind === 'video' && (driving.kind === 'image' || driving.kind === 'webcam')) {
-    throw new DrivingInputError(`a source video is driven by a driving video or a motion template, not ${driving.kind === 'image' ? 'an image' : 'a webcam'} (${request.driving})`);
-  }
+  inputs.forEach((input, j) => {
+    if (source.kind === 'video' && (input.kind === 'image' || input.kind === 'webcam')) {
+      throw new DrivingInputError(`a source video is driven by a driving video or a motion template, not ${input.kind === 'image' ? 'an image' : 'a webcam'} (${drivings[j]})`);
+    }
+  });
   if (source.kind === 'image') {
     if (source.pages > 1) warnings.push(`${request.source} is ${animatedName(source.format)}: its first frame is the source (give an .mp4 for video-to-video)`);
     const motion = request.options?.motion;
@@ -144,7 +177,7 @@ export async function checkAnimateRequest(request: AnimateFileRequest): Promise<
     if (videoOnly.length > 0) warnings.push(`${videoOnly.join(', ')} appl${videoOnly.length > 1 ? 'y' : 'ies'} to a source video only: ignored for the image ${request.source}`);
   }
   if (request.preview && !request.output && !isImageRun) return { source, driving, warnings };
-  const output = request.output ?? defaultOutputPaths('animations', request.source, request.driving, { image: isImageRun }).main;
+  const output = request.output ?? defaultOutputPaths('animations', request.source, drivings[0], { image: isImageRun }).main;
   const check: OutputCheck = isImageRun
     ? { allowed: ['image'], what: 'a driving image writes' }
     : {
@@ -169,56 +202,77 @@ export function drivesAsImage(driver: Pick<Driver, 'kind' | 'still'>): boolean {
  * an output path both default names (video and image) are checked.
  */
 export async function checkAnimateOutputs(request: Pick<AnimateFileRequest, 'source' | 'driving' | 'output' | 'options'>): Promise<void> {
+  const drivings: readonly string[] = typeof request.driving === 'string' ? [request.driving] : request.driving;
   const mains = request.output
     ? [request.output]
-    : [false, true].map((image) => defaultOutputPaths('animations', request.source, request.driving, { image }).main);
+    : [false, true].map((image) => defaultOutputPaths('animations', request.source, drivings[0], { image }).main);
   const concat = !!request.options?.output?.concat;
   await assertOutputsAreNotInputs(
     mains.flatMap((main) => (concat ? [main, concatPathFor(main)] : [main])),
-    [request.source, request.driving],
+    [request.source, ...drivings],
   );
 }
 
-/** Animates one source with one driver into a file. */
+/**
+ * Animates a source (image, or video: video-to-video) with one driver, or — with `options.crop.faces` —
+ * several faces with one driver each or one driver for all, into a file.
+ */
 export async function animateFile(engine: Engine, request: AnimateFileRequest): Promise<AnimateFileResult> {
   const options = resolveAnimateOptions(request.options);
   const warn = request.onWarning ?? (() => {});
+  const drivings = drivingList(request.driving);
   const plan = await checkAnimateRequest(request);
   plan.warnings.forEach(warn);
   if (plan.source.kind === 'video') {
-    const r = await animateVideoToVideo(engine, { ...request, output: plan.output }, options);
+    const r = await animateVideoToVideo(engine, { ...request, driving: drivings, output: plan.output }, options);
     return { ...r, driverKind: 'video' };
   }
-  const source = await prepareSourceFile(engine, request.source, options);
-  source.warnings.forEach(warn);
+  const faces = await prepareFacesFile(engine, request.source, options);
+  const sources = faces.sources;
+  const source = sources[0];
+  faces.warnings.forEach(warn);
+  const driverOf = driverForFace(sources.length, drivings.length, options.crop.faces);
   const needRatios = options.motion.eyeRetargeting || options.motion.lipRetargeting;
-  const driver = await openDriver(request.driving, {
-    models: engine.models,
-    cropper: engine.cropper,
-    crop: options.crop,
-    needRatios,
-    maxFrames: options.output.frames,
-    timings: request.timings,
-    strict: request.strict,
-    onWarning: warn,
-  });
+  const drivers: Driver[] = [];
+  for (const driving of drivings) {
+    drivers.push(
+      await openDriver(driving, {
+        models: engine.models,
+        cropper: engine.cropper,
+        crop: options.crop,
+        needRatios,
+        maxFrames: options.output.frames,
+        timings: request.timings,
+        strict: request.strict,
+        onWarning: warn,
+      }),
+    );
+  }
+  const driver = drivers[0];
   const isImageRun = driver.kind === 'image';
   const previewOnly = plan.output === undefined;
   const output = plan.output ?? '';
   await mkdir(dirname(output) || '.', { recursive: true });
-  const animator = new FrameAnimator(source, engine.models, { motion: options.motion, drivingIsImage: drivesAsImage(driver), pasteback: options.output.pasteback, timings: request.timings });
+  const animator = new FaceGroup(sources, engine.models, (k) => ({
+    motion: options.motion,
+    drivingIsImage: drivesAsImage(drivers[driverOf(k)]),
+    pasteback: options.output.pasteback,
+    timings: request.timings,
+  }));
+  const perFace = (row: readonly DrivingSample[]): DrivingSample[] => sources.map((_, k) => row[driverOf(k)]);
+  const rows = () => zipDrivers(drivers, { loop: options.output.loopDrivers, signal: request.signal });
 
   if (isImageRun) {
-    for await (const sample of driver.samples(request.signal)) {
-      const frame = await animator.animate(sample);
-      await writeImage(output, frame.pasted ?? frame.render);
-      if (options.output.concat) await writeImage(concatPathFor(output), concatFrame(sample.crop256, comparisonTile(source.input256), frame.render));
+    for await (const row of rows()) {
+      const frame = await animator.animate(perFace(row));
+      await writeImage(output, FaceGroup.output(frame));
+      if (options.output.concat) await writeImage(concatPathFor(output), concatFrame(row[0].crop256, comparisonTile(source.input256), frame.render));
     }
     animator.warnings.forEach(warn);
-    return { output, concat: options.output.concat ? concatPathFor(output) : undefined, frames: 1, fps: driver.fps, driverKind: driver.kind, hasAudio: false };
+    return { output, concat: options.output.concat ? concatPathFor(output) : undefined, frames: 1, fps: driver.fps, driverKind: driver.kind, hasAudio: false, faces: sources.length };
   }
 
-  const size = options.output.pasteback && source.pasteBack ? { width: source.image.width, height: source.image.height } : { width: 512, height: 512 };
+  const size = animator.frameSize;
   const sinks: FrameSink[] = [];
   const preview = request.preview ? PreviewWindow.open(size.width, size.height, driver.fpsText, `liveportrait — ${basename(request.source)}`) : undefined;
   const unregister = request.cleanupOnInterrupt ? onInterrupt(() => Promise.all(sinks.map((s) => s.abort())).then(() => undefined)) : () => {};
@@ -229,8 +283,10 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
     const sourceTile = concatPath ? comparisonTile(source.input256) : undefined;
     if (concatPath) sinks.push(await openFrameSink(concatPath, { width: 1536, height: 512, fps: driver.fpsText, crf: options.output.crf, audioFrom: driver.audioPath }));
     let frames = 0;
-    const reference = await findReference(driver, options.motion.reference, request.signal);
-    if (reference) animator.setReference(reference);
+    for (let j = 0; j < drivers.length; j++) {
+      const reference = await findReference(drivers[j], options.motion.reference, request.signal);
+      if (reference) sources.forEach((_, k) => driverOf(k) === j && animator.setReference(k, reference));
+    }
     const timings = request.timings;
     // Frame N is handed to the encoder while frame N+1 renders; one write in flight at a time is the
     // backpressure (a slow encoder stalls rendering, never memory).
@@ -241,9 +297,10 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
       if (concat) await sinks[1].write(concat);
       if (timings) timings.record('encode', index, clock() - t);
     };
-    for await (const sample of readAhead(driver.samples(request.signal), SAMPLE_READ_AHEAD)) {
-      const frame = await animator.animate(sample);
-      const image = frame.pasted ?? frame.render;
+    for await (const row of readAhead(rows(), SAMPLE_READ_AHEAD)) {
+      const sample = row[0];
+      const frame = await animator.animate(perFace(row));
+      const image = FaceGroup.output(frame);
       const concat = concatPath ? concatFrame(sample.crop256, sourceTile ?? comparisonTile(source.input256), frame.render) : undefined;
       if (writing) await writing;
       writing = write(sample.index, image, concat);
@@ -262,7 +319,7 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
     await preview?.close();
     animator.warnings.forEach(warn);
     const hasAudio = (closed[0] as { hasAudio?: boolean } | undefined)?.hasAudio ?? false;
-    return { output: main ? output : '', concat: concatPath, frames, fps: driver.fps, driverKind: driver.kind, hasAudio };
+    return { output: main ? output : '', concat: concatPath, frames, fps: driver.fps, driverKind: driver.kind, hasAudio, faces: sources.length };
   } catch (err) {
     await preview?.close().catch(() => undefined);
     await Promise.all(sinks.map((s) => s.abort().catch(() => undefined)));

@@ -7,6 +7,7 @@ import type { Tensor } from '../runtime/onnx.js';
 import type { AppearanceExtractor, MotionExtractor, StitchingModels, WarpGenerator } from '../models/wrappers.js';
 import type { FaceCropper, SourceCrop } from '../face/cropper.js';
 import { wholeFrameInput } from '../face/cropper.js';
+import type { Face } from '../face/types.js';
 import { resizeToLimit } from '../image/resize.js';
 import { imageToTensor } from '../image/tensor.js';
 import { createPasteBackMask } from '../image/mask.js';
@@ -71,6 +72,8 @@ export interface PrepareSourceOptions {
   /** File name for messages ("no face found in NAME"). */
   readonly label?: string;
   readonly frame?: number;
+  /** A face already detected in the (size-limited) image: crop that one (multi-face). */
+  readonly face?: Face;
   /** How the face index is named in errors (the CLI flag that set it); default the crop option's name. */
   readonly faceIndexName?: string;
 }
@@ -118,6 +121,7 @@ export async function prepareSource(
       vx: options.crop.vx,
       vy: options.crop.vy,
       faceIndex: options.crop.faceIndex,
+      face: options.face,
       faceIndexName: options.faceIndexName,
       label: options.label,
       frame: options.frame,

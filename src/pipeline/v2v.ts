@@ -13,6 +13,11 @@
  *      motion and ratios and the driving rotation/expression/translation/ratios are kept (a few hundred
  *      floats); then smoothing, stitching, retargeting and the jitter figure — motion only;
  *   2. pixels: the source is decoded again; crop (from the stored transform), F, render, paste, encode.
+ *
+ * Several faces (`crop.faces` 'all' or indices): the faces chosen in frame 0 are followed through the
+ * video (SourceFaceTracks); each face has its own track of records, smoothed on its own, and a driver
+ * of its own or the one driver. On each frame the faces seen there are rendered and pasted one after
+ * another; a face that is not found on a frame (it left the picture) is left untouched there.
  */
 import { basename, dirname, extname } from 'node:path';
 import { mkdir } from 'node:fs/promises';
@@ -40,7 +45,11 @@ import { OptionError } from '../validate.js';
 import { DEFAULTS } from '../settings.js';
 import type { AnimateOptions } from './options.js';
 import { extractMotion, modelInput, type PortraitModels } from './source.js';
-import { openDriver, DrivingInputError } from './drivers.js';
+import { openDriver, DrivingInputError, type Driver } from './drivers.js';
+import { zipDrivers } from './driver-set.js';
+import { driverForFace } from './faces.js';
+import { SourceFaceTracks } from '../face/source-tracks.js';
+import type { Face } from '../face/types.js';
 import type { DrivingSample } from './animator.js';
 import { addsLipNormalization, stitchAndRetarget, usesRetargetingBranch, type FaceRatios } from './algorithm1.js';
 import type { Engine } from './run.js';
@@ -55,7 +64,8 @@ export interface JitterFigure {
 
 export interface VideoToVideoRequest {
   readonly source: string;
-  readonly driving: string;
+  /** A driving video or motion template; several (one per face) with `crop.faces`. */
+  readonly driving: string | readonly string[];
   readonly output?: string;
   readonly onProgress?: (done: number, total: number | undefined) => void;
   readonly onWarning?: (message: string) => void;
@@ -72,7 +82,16 @@ export interface VideoToVideoResult {
   readonly frames: number;
   readonly fps: number;
   readonly hasAudio: boolean;
+  /** The jitter of the first face. */
   readonly jitter: JitterFigure;
+  /** Faces followed through the video. */
+  readonly faces: number;
+}
+
+/** One source face through the video: the frames it is seen on and what pass 1 keeps of each. */
+interface FaceTrack {
+  readonly frames: number[];
+  readonly records: FrameMotionRecord[];
 }
 
 /** What pass 1 keeps of one frame pair. */
@@ -150,7 +169,8 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
   if (m.smooth) warn('--smooth (one-euro) is for live input; video-to-video uses the Kalman smoother (--smooth-variance)');
   if (options.output.concat) warn('--concat is not available in video-to-video: only the result is written');
 
-  const output = request.output ?? defaultOutputPaths('animations', request.source, request.driving, { image: false }).main;
+  const drivings = typeof request.driving === 'string' ? [request.driving] : [...request.driving];
+  const output = request.output ?? defaultOutputPaths('animations', request.source, drivings[0], { image: false }).main;
   if (VIDEO_EXTS_FOR_IMAGES.has(extname(output).toLowerCase()) && !isFrameSequencePattern(output)) {
     throw new OptionError('output', `video-to-video writes a video or a frame sequence: use an .mp4 output or DIR/%04d.png, not '${output}'`);
   }
@@ -181,29 +201,32 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
   const sourceTracker = needSourceRatios && !options.crop.crop ? new DrivingFaceTracker(engine.cropper, { faceIndex: options.crop.faceIndex }) : undefined;
   const maxFrames = options.output.frames;
   const sourceReader = await openVideoReader(request.source, { maxFrames, strict: request.strict, onWarning: warn });
-  const driver = await openDriver(request.driving, {
-    models: engine.models,
-    cropper: engine.cropper,
-    crop: options.crop,
-    needRatios: retargeting,
-    maxFrames,
-    strict: request.strict,
-    onWarning: warn,
-  });
-  if (driver.kind === 'image' || driver.kind === 'webcam') {
-    throw new DrivingInputError(`a source video is driven by a driving video or a motion template, not ${driver.kind === 'image' ? 'an image' : 'a webcam'} (${driver.label})`);
+  const drivers: Driver[] = [];
+  for (const driving of drivings) {
+    const driver = await openDriver(driving, {
+      models: engine.models,
+      cropper: engine.cropper,
+      crop: options.crop,
+      needRatios: retargeting,
+      maxFrames,
+      strict: request.strict,
+      onWarning: warn,
+    });
+    if (driver.kind === 'image' || driver.kind === 'webcam') {
+      throw new DrivingInputError(`a source video is driven by a driving video or a motion template, not ${driver.kind === 'image' ? 'an image' : 'a webcam'} (${driver.label})`);
+    }
+    drivers.push(driver);
   }
+  const driver = drivers[0];
   const label = basename(request.source);
   const fit = (image: RgbImage): RgbImage => resizeToLimit(image, options.crop.maxDim, DEFAULTS.source.division);
+  // Several faces: followed through the video; each is animated on the frames where it is seen.
+  const multiFace = options.crop.crop && options.crop.faces !== 'largest';
+  if (multiFace && !options.output.pasteback) throw new OptionError('pasteback', 'video-to-video with several faces pastes each face back into the frame: drop --no-pasteback');
+  const faceTracks = multiFace ? new SourceFaceTracks(engine.cropper, options.crop.faces, { minFace: options.crop.minFace, label }) : undefined;
+  let driverOf = multiFace ? () => 0 : driverForFace(1, drivers.length, options.crop.faces);
 
-  // Pass 1: motion only.
-  const records: FrameMotionRecord[] = [];
-  let frameSize = { width: 0, height: 0 };
-  const frames = sourceReader.frames(request.signal)[Symbol.asyncIterator]();
-  const samples = driver.samples(request.signal)[Symbol.asyncIterator]() as AsyncIterator<DrivingSample>;
-  for await (const [frame, sample] of lockstep(frames, samples)) {
-    const image = fit(frame.image);
-    frameSize = { width: image.width, height: image.height };
+  const faceRecord = async (image: RgbImage, face: Face | undefined, frame: number, sample: DrivingSample): Promise<FrameMotionRecord> => {
     let input256: RgbImage;
     let record: Partial<FrameMotionRecord> = {};
     let landmarks203: Float32Array | undefined;
@@ -213,8 +236,9 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
         vx: options.crop.vx,
         vy: options.crop.vy,
         faceIndex: options.crop.faceIndex,
+        face,
         label,
-        frame: frame.index,
+        frame,
       });
       crop.warnings.forEach(warn);
       input256 = crop.crop256;
@@ -226,90 +250,120 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
     }
     if (needSourceRatios && landmarks203) record = { ...record, sourceRatios: { eyes: eyeCloseRatios(landmarks203), lip: lipCloseRatio(landmarks203) } };
     const d = sample.motion;
-    records.push({
+    return {
       ...record,
       source: await extractMotion(models, input256),
       drivingR: Float64Array.from(d.R),
       drivingExp: Float32Array.from(d.exp),
       drivingT: Float32Array.from(d.t),
       drivingRatios: sample.eyeRatios && sample.lipRatio !== undefined ? { eyes: sample.eyeRatios, lip: sample.lipRatio } : undefined,
-    });
-  }
-  const n = records.length;
-  if (n === 0) throw new DrivingInputError(`no frames to animate: ${request.source} or ${driver.label} is empty`);
+    };
+  };
 
-  // Driven targets, smoothed over the whole sequence.
-  const ref = records[referenceIndex(records, m.reference)];
-  const expTargets: Float32Array[] = [];
-  const rotTargets: Float64Array[] = [];
-  for (const r of records) {
-    if (m.relative) {
-      const exp = new Float32Array(KEYPOINT_VALUES);
-      for (let k = 0; k < KEYPOINT_VALUES; k++) exp[k] = r.source.exp[k] + r.drivingExp[k] - ref.drivingExp[k];
-      expTargets.push(exp);
-      rotTargets.push(relativeRotation(r.drivingR, ref.drivingR, r.source.R));
-    } else {
-      expTargets.push(r.drivingExp);
-      rotTargets.push(r.drivingR);
+  // Pass 1: motion only. One track per face: the frames it is seen on and their records.
+  const tracks: FaceTrack[] = [];
+  let n = 0;
+  let frameSize = { width: 0, height: 0 };
+  const frames = sourceReader.frames(request.signal)[Symbol.asyncIterator]();
+  const rows = zipDrivers(drivers, { loop: options.output.loopDrivers, signal: request.signal });
+  for await (const [frame, row] of lockstep(frames, rows)) {
+    const image = fit(frame.image);
+    frameSize = { width: image.width, height: image.height };
+    n++;
+    const faces = faceTracks ? await faceTracks.next(image, frame.index) : [undefined];
+    if (faceTracks && frame.index === 0) {
+      faceTracks.warnings.forEach(warn);
+      driverOf = driverForFace(faces.length, drivers.length, options.crop.faces);
+    }
+    for (let k = 0; k < faces.length; k++) {
+      if (faceTracks && !faces[k]) continue;
+      const track = (tracks[k] ??= { frames: [], records: [] });
+      track.frames.push(frame.index);
+      track.records.push(await faceRecord(image, faces[k], frame.index, row[driverOf(k)]));
     }
   }
-  const expSmoothed = kalmanRtsSmooth(expTargets, m.smoothVariance);
-  const rotSmoothed = kalmanRtsSmooth(rotTargets, m.smoothVariance);
+  if (n === 0) throw new DrivingInputError(`no frames to animate: ${request.source} or ${driver.label} is empty`);
 
-  // Before-animation deltas per source frame, as the original: normalise-lip closes the frame's open
-  // mouth (lip ratio at least the threshold); source-video eye retargeting holds the eyes at the first
-  // source frame's openness (a fixed open eye when that frame's eyes are closed).
-  let eyeTarget: number | undefined;
-  if (eyeRetarget) {
-    const first = records[0].sourceRatios;
-    if (!first) warn('--source-eye-retarget: no face landmarks on the first source frame: skipped');
-    else eyeTarget = sourceVideoEyeTarget(first.eyes, DEFAULTS.motion.sourceVideoEyeRetargeting.threshold, DEFAULTS.motion.sourceVideoEyeRetargeting.target);
-  }
-  if (retargeting && records.some((r) => !r.drivingRatios)) {
-    warn('the driver has no eye/lip ratios (no landmark model or a template without them): retargeting skipped');
-  }
-  const targets = createMotionTargets();
-  const x64 = new Float64Array(KEYPOINT_VALUES);
-  const sourceKeypoints = records.map((r) => transformKeypoints(r.source));
-  const lipDeltas: (Float32Array | undefined)[] = [];
-  const eyeDeltas: (Float32Array | undefined)[] = [];
-  for (const [i, r] of records.entries()) {
-    const ratios = r.sourceRatios;
-    const xs = sourceKeypoints[i];
-    lipDeltas.push(
-      normalizeLip && ratios && ratios.lip >= DEFAULTS.motion.normalizeLipThreshold ? await models.stitching.retargetLip(lipRetargetInput(xs, ratios.lip, 0)) : undefined,
-    );
-    eyeDeltas.push(eyeTarget !== undefined && ratios ? await models.stitching.retargetEye(eyeRetargetInput(xs, ratios.eyes[0], ratios.eyes[1], eyeTarget)) : undefined);
-  }
-  const handed = async (i: number, R: ArrayLike<number>, exp: ArrayLike<number>): Promise<Float32Array> => {
-    const r = records[i];
-    const xs = sourceKeypoints[i];
-    sourceVideoTargets(r.source, R, exp, r.drivingT, { relative: m.relative, region: m.region }, targets);
-    const xd = await stitchAndRetarget(models.stitching, m, {
-      sourceKeypoints: xs,
-      drivingKeypoints: Float32Array.from(keypointsFromTargets(r.source.kp, targets, x64)),
-      sourceRatios: r.sourceRatios,
-      drivingRatios: r.drivingRatios,
-      lipNormalizeDelta: lipDeltas[i],
-      sourceEyeDelta: eyeDeltas[i],
-    });
-    return applyDrivingMultiplier(xs, xd, m.multiplier);
+  /** The keypoints handed to the generator on each frame of one face's track, smoothed over the track. */
+  const driveTrack = async (records: readonly FrameMotionRecord[]): Promise<{ driving: Float32Array[]; sourceKeypoints: Float32Array[]; jitter: JitterFigure }> => {
+    const count = records.length;
+    // Driven targets, smoothed over the whole sequence.
+    const ref = records[referenceIndex(records, m.reference)];
+    const expTargets: Float32Array[] = [];
+    const rotTargets: Float64Array[] = [];
+    for (const r of records) {
+      if (m.relative) {
+        const exp = new Float32Array(KEYPOINT_VALUES);
+        for (let k = 0; k < KEYPOINT_VALUES; k++) exp[k] = r.source.exp[k] + r.drivingExp[k] - ref.drivingExp[k];
+        expTargets.push(exp);
+        rotTargets.push(relativeRotation(r.drivingR, ref.drivingR, r.source.R));
+      } else {
+        expTargets.push(r.drivingExp);
+        rotTargets.push(r.drivingR);
+      }
+    }
+    const expSmoothed = kalmanRtsSmooth(expTargets, m.smoothVariance);
+    const rotSmoothed = kalmanRtsSmooth(rotTargets, m.smoothVariance);
+
+    // Before-animation deltas per source frame, as the original: normalise-lip closes the frame's open
+    // mouth (lip ratio at least the threshold); source-video eye retargeting holds the eyes at the first
+    // source frame's openness (a fixed open eye when that frame's eyes are closed).
+    let eyeTarget: number | undefined;
+    if (eyeRetarget) {
+      const first = records[0].sourceRatios;
+      if (!first) warn('--source-eye-retarget: no face landmarks on the first source frame: skipped');
+      else eyeTarget = sourceVideoEyeTarget(first.eyes, DEFAULTS.motion.sourceVideoEyeRetargeting.threshold, DEFAULTS.motion.sourceVideoEyeRetargeting.target);
+    }
+    if (retargeting && records.some((r) => !r.drivingRatios)) {
+      warn('the driver has no eye/lip ratios (no landmark model or a template without them): retargeting skipped');
+    }
+    const targets = createMotionTargets();
+    const x64 = new Float64Array(KEYPOINT_VALUES);
+    const sourceKeypoints = records.map((r) => transformKeypoints(r.source));
+    const lipDeltas: (Float32Array | undefined)[] = [];
+    const eyeDeltas: (Float32Array | undefined)[] = [];
+    for (const [i, r] of records.entries()) {
+      const ratios = r.sourceRatios;
+      const xs = sourceKeypoints[i];
+      lipDeltas.push(
+        normalizeLip && ratios && ratios.lip >= DEFAULTS.motion.normalizeLipThreshold ? await models.stitching.retargetLip(lipRetargetInput(xs, ratios.lip, 0)) : undefined,
+      );
+      eyeDeltas.push(eyeTarget !== undefined && ratios ? await models.stitching.retargetEye(eyeRetargetInput(xs, ratios.eyes[0], ratios.eyes[1], eyeTarget)) : undefined);
+    }
+    const handed = async (i: number, R: ArrayLike<number>, exp: ArrayLike<number>): Promise<Float32Array> => {
+      const r = records[i];
+      const xs = sourceKeypoints[i];
+      sourceVideoTargets(r.source, R, exp, r.drivingT, { relative: m.relative, region: m.region }, targets);
+      const xd = await stitchAndRetarget(models.stitching, m, {
+        sourceKeypoints: xs,
+        drivingKeypoints: Float32Array.from(keypointsFromTargets(r.source.kp, targets, x64)),
+        sourceRatios: r.sourceRatios,
+        drivingRatios: r.drivingRatios,
+        lipNormalizeDelta: lipDeltas[i],
+        sourceEyeDelta: eyeDeltas[i],
+      });
+      return applyDrivingMultiplier(xs, xd, m.multiplier);
+    };
+    const driving: Float32Array[] = [];
+    const unsmoothed: Float32Array[] = [];
+    for (let i = 0; i < count; i++) {
+      driving.push(await handed(i, rotSmoothed[i], expSmoothed[i]));
+      unsmoothed.push(await handed(i, rotTargets[i], expTargets[i]));
+    }
+    const smoothedJitter = meanFrameChange(driving);
+    const unsmoothedJitter = meanFrameChange(unsmoothed);
+    unsmoothed.length = 0;
+    const jitter: JitterFigure = {
+      smoothed: smoothedJitter,
+      unsmoothed: unsmoothedJitter,
+      ratio: unsmoothedJitter > 0 ? smoothedJitter / unsmoothedJitter : 1,
+    };
+    return { driving, sourceKeypoints, jitter };
   };
-  const driving: Float32Array[] = [];
-  const unsmoothed: Float32Array[] = [];
-  for (let i = 0; i < n; i++) {
-    driving.push(await handed(i, rotSmoothed[i], expSmoothed[i]));
-    unsmoothed.push(await handed(i, rotTargets[i], expTargets[i]));
-  }
-  if (request.onKeypoints) driving.forEach((xd, i) => request.onKeypoints!(i, sourceKeypoints[i], xd));
-  const smoothedJitter = meanFrameChange(driving);
-  const unsmoothedJitter = meanFrameChange(unsmoothed);
-  unsmoothed.length = 0;
-  const jitter: JitterFigure = {
-    smoothed: smoothedJitter,
-    unsmoothed: unsmoothedJitter,
-    ratio: unsmoothedJitter > 0 ? smoothedJitter / unsmoothedJitter : 1,
-  };
+  const driven: Awaited<ReturnType<typeof driveTrack>>[] = [];
+  for (const track of tracks) driven.push(await driveTrack(track.records));
+  const jitter = driven[0].jitter;
+  if (request.onKeypoints) driven[0].driving.forEach((xd, p) => request.onKeypoints!(tracks[0].frames[p], driven[0].sourceKeypoints[p], xd));
 
   // Pass 2: pixels.
   await mkdir(dirname(output) || '.', { recursive: true });
@@ -323,22 +377,30 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
     sink = await openFrameSink(output, { ...size, fps: sourceReader.fpsRational, crf: options.output.crf, audioFrom });
     let written = 0;
     const pass2 = await openVideoReader(request.source, { maxFrames: n, strict: request.strict, onWarning: warn });
+    const cursors = tracks.map(() => 0);
     for await (const frame of pass2.frames(request.signal)) {
       const i = frame.index;
       if (i >= n) break;
-      const r = records[i];
       const image = fit(frame.image);
-      const input256 = r.M_o2c ? resizeArea(warpAffine(image, r.M_o2c, 512, 512), 256, 256) : wholeFrameInput(image);
-      const feature = await models.appearance.extract(modelInput(input256));
-      const render = tensorToImage(await models.warp.render(feature, sourceKeypoints[i], driving[i]), 512, 512);
-      const out = pasting && r.M_c2o ? pasteBack(image, render, preparePasteBack(mask, r.M_c2o, image.width, image.height)) : render;
+      // Each face seen on this frame is rendered and pasted in turn; a frame without them stays as it is.
+      let out = image;
+      for (let k = 0; k < tracks.length; k++) {
+        const p = cursors[k];
+        if (tracks[k].frames[p] !== i) continue;
+        cursors[k]++;
+        const r = tracks[k].records[p];
+        const input256 = r.M_o2c ? resizeArea(warpAffine(image, r.M_o2c, 512, 512), 256, 256) : wholeFrameInput(image);
+        const feature = await models.appearance.extract(modelInput(input256));
+        const render = tensorToImage(await models.warp.render(feature, driven[k].sourceKeypoints[p], driven[k].driving[p]), 512, 512);
+        out = pasting && r.M_c2o ? pasteBack(out, render, preparePasteBack(mask, r.M_c2o, image.width, image.height), out === image ? undefined : out) : render;
+      }
       await sink.write(out);
       written++;
       request.onProgress?.(written, n);
     }
     if (written !== n) throw new DrivingInputError(`${request.source} gave ${written} frames on the second pass, ${n} on the first`);
     const closed = (await sink.close()) as { hasAudio?: boolean };
-    return { output, frames: n, fps: sourceReader.fps, hasAudio: closed.hasAudio ?? false, jitter };
+    return { output, frames: n, fps: sourceReader.fps, hasAudio: closed.hasAudio ?? false, jitter, faces: tracks.length };
   } catch (err) {
     await sink?.abort().catch(() => undefined);
     throw err;

@@ -63,3 +63,52 @@ test('bench --json on a stand-in pack reports every stage with sane numbers', { 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('bench --faces: ms/frame for 1 and 2 faces and the ratio to N × the single-face W+G time', { skip: needsShared || needsFfmpeg }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lp-bench-faces-'));
+  try {
+    await writeStandinPack(join(dir, 'pack'), { real: sharedPath('models') });
+    const run = spawnSync(
+      process.execPath,
+      [CLI, 'bench', '--json', '--faces', '1,2', '--models', join(dir, 'pack'), '--frames', '2', '--warmup', '0', '--model-frames', '1', '--driving', sharedPath('samples/driving/d0.mp4')],
+      { encoding: 'utf8', timeout: 240_000 },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const rows = JSON.parse(run.stdout) as { faces: number; frameMs: number; singleWarpMs: number; ratio: number; result: BenchResult }[];
+    assert.deepEqual(rows.map((r) => r.faces), [1, 2]);
+    for (const r of rows) {
+      assert.ok(r.frameMs > 0 && r.singleWarpMs > 0, `faces ${r.faces}: ${r.frameMs} ms/frame, W+G ${r.singleWarpMs}`);
+      assert.ok(Math.abs(r.ratio - r.frameMs / (r.faces * r.singleWarpMs)) < 1e-9);
+      assert.equal(r.result.timing.measuredFrames, 2);
+    }
+    assert.ok(rows[1].result.source.width > rows[0].result.source.width, 'the 2-face picture is wider');
+    const bad = spawnSync(process.execPath, [CLI, 'bench', '--faces', '4', '--models', join(dir, 'pack')], { encoding: 'utf8' });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--faces/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bench --compare-precision runs fp32 and int8 in separate processes and prints them side by side', { skip: needsShared || needsFfmpeg }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lp-bench-prec-'));
+  try {
+    await writeStandinPack(join(dir, 'pack'));
+    const args = [CLI, 'bench', '--compare-precision', '--models', join(dir, 'pack'), '--frames', '2', '--warmup', '0', '--model-frames', '1', '--source', sharedPath('samples/source/s9.jpg')];
+    const run = spawnSync(process.execPath, [...args, '--json'], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(run.status, 0, run.stderr);
+    const c = JSON.parse(run.stdout) as { runs: Record<'fp32' | 'int8', BenchResult>; warpSpeedup: number };
+    assert.equal(c.runs.fp32.precision, 'fp32');
+    assert.equal(c.runs.int8.precision, 'int8');
+    assert.deepEqual(c.runs.int8.quantizedRoles, [], 'the stand-in pack has no int8 variants');
+    assert.ok(c.runs.fp32.peakRssBytes > 0 && c.runs.int8.peakRssBytes > 0, 'a peak RSS per precision');
+    assert.ok(Number.isFinite(c.warpSpeedup) && c.warpSpeedup > 0);
+    const text = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /stage \(median ms\/frame\)\s+fp32\s+int8/);
+    assert.match(text.stdout, /W\+G speed-up int8 over fp32: [\d.]+× \(target ≥ 2×\)/);
+    assert.match(text.stdout, /peak RSS\s+\d+ MiB\s+\d+ MiB/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

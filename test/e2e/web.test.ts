@@ -6,13 +6,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build, preview, type PreviewServer } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { videoToY4m } from '../../src/io/y4m.js';
 import { HAS_FFMPEG, needsShared, sharedPath } from '../helpers/shared.js';
+import { groupPhoto } from '../helpers/group-photo.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WEB_ROOT = resolve(process.cwd(), 'web');
@@ -156,6 +157,56 @@ test('the browser app animates a photo live from a (fake) webcam with stand-in m
     await page.screenshot({ path: shot, fullPage: true });
     console.log(`stand-in pipeline, headless Chromium WASM: ${fps} (${timings}); screenshot: ${shot}`);
     assert.match(fps, /^\d+(\.\d+)? fps$/);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('the face picker: a photo with two faces, both chosen by clicking, both follow the webcam', { skip, timeout: 180_000 }, async () => {
+  const photo = await groupPhoto(work, 'pair', [sharedPath('samples/source/s6.jpg'), sharedPath('samples/source/s12.jpg')]);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...BASE_ARGS, '--disable-gpu', `--use-file-for-fake-video-capture=${fakeCamera()}`] });
+  try {
+    const page = await openApp(browser);
+    // The stand-in detector reports one face per picture: pick the real YuNet in the model folder first.
+    const folder = join(work, 'real-detector');
+    await mkdir(folder, { recursive: true });
+    await copyFile(sharedPath('models/yunet_n_640_640.onnx'), join(folder, 'yunet_n_640_640.onnx'));
+    await page.setInputFiles('#model-folder', folder);
+    await page.waitForFunction(() => /Missing model files/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    await page.click('#use-standins');
+    await page.waitForFunction(() => document.body.dataset.modelsReady === 'true', undefined, { timeout: 60_000 });
+    assert.doesNotMatch((await page.textContent('#model-info')) ?? '', /detector_yunet/, 'the real YuNet replaces the stand-in detector');
+    await page.setInputFiles('#source-file', photo.path);
+    await page.waitForFunction(() => document.body.dataset.sourceReady === 'true' || !!document.body.dataset.lastError, undefined, { timeout: 60_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.lastError ?? ''), '');
+    const dataset = () => page.evaluate(() => ({ faces: document.body.dataset.faces, chosen: document.body.dataset.chosenFaces, boxes: document.body.dataset.faceBoxes }));
+    const found = await dataset();
+    assert.equal(found.faces, '2', 'both faces are found');
+    assert.equal(await page.isVisible('#face-picker'), true, 'the picker is shown for a photo with several faces');
+    const boxes = JSON.parse(found.boxes ?? '[]') as number[][];
+    const other = found.chosen === '0' ? 1 : 0;
+    // Click the face that is not animated yet (canvas pixels → page pixels).
+    const rect = await page.evaluate(() => {
+      const c = document.getElementById('face-picker') as HTMLCanvasElement;
+      const r = c.getBoundingClientRect();
+      return { left: r.left, top: r.top, width: r.width, height: r.height, w: c.width, h: c.height };
+    });
+    const [x1, y1, x2, y2] = boxes[other];
+    await page.mouse.click(rect.left + (((x1 + x2) / 2) * rect.width) / rect.w, rect.top + (((y1 + y2) / 2) * rect.height) / rect.h);
+    await page.waitForFunction(() => document.body.dataset.chosenFaces === '0,1' && document.body.dataset.sourceReady === 'true', undefined, { timeout: 60_000 });
+
+    await page.click('#start-webcam');
+    await sampleAfter(page, 0, 2);
+    const width = await page.evaluate(() => (document.getElementById('result') as HTMLCanvasElement).width);
+    assert.equal(width, 1024, 'two renders side by side (paste-back off)');
+    const moving = await distinctFrames(page, 4);
+    assert.ok(moving.size >= 2, `both faces follow the webcam (${moving.size} distinct of 4)`);
+    await page.click('#pasteback');
+    const s = await sampleResult(page);
+    await sampleAfter(page, s.frames, 2);
+    const pasted = await page.evaluate(() => (document.getElementById('result') as HTMLCanvasElement).width);
+    assert.equal(pasted, photo.width - (photo.width % 2), 'both renders pasted back into the photo');
+    assert.equal(await page.evaluate(() => document.body.dataset.lastError ?? ''), '');
   } finally {
     await browser.close();
   }

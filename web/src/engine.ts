@@ -1,8 +1,9 @@
 import { editedKeypoints, validateEditControls, type EditControls } from '../../src/math/editing.js';
 /**
  * The live pipeline, as it runs inside the worker: models loaded once (stand-ins generated in memory, or
- * the user's files), one prepared source, and per driving frame: face tracking → driving crop → motion →
- * FrameAnimator. Options that change while frames flow rebuild the animator and keep its reference.
+ * the user's files), one prepared source per chosen face of the photo, and per driving frame: face
+ * tracking → driving crop → motion → one FrameAnimator per face (FaceGroup), every face following the
+ * driver. Options that change while frames flow rebuild the animators and keep their reference.
  */
 import type { Role } from '../../src/models/contract.js';
 import { loadModel, type LoadedModel } from '../../src/models/session.js';
@@ -13,8 +14,10 @@ import { FaceCropper, wholeFrameInput } from '../../src/face/cropper.js';
 import { DrivingFaceTracker, cropDrivingFrame } from '../../src/face/tracker.js';
 import { eyeCloseRatios, lipCloseRatio } from '../../src/math/ratios.js';
 import type { MotionInfo } from '../../src/math/keypoints.js';
-import { prepareSource, extractMotion, type PortraitModels, type PreparedSource } from '../../src/pipeline/source.js';
-import { FrameAnimator, type DrivingSample } from '../../src/pipeline/animator.js';
+import { extractMotion, type PortraitModels, type PreparedSource } from '../../src/pipeline/source.js';
+import type { DrivingSample } from '../../src/pipeline/animator.js';
+import { FaceGroup, prepareFaces, sideBySide } from '../../src/pipeline/faces.js';
+import { facesLeftToRight } from '../../src/face/select.js';
 import { resolveAnimateOptions, type AnimateOptions } from '../../src/pipeline/options.js';
 import { parseTemplate, type MotionTemplate } from '../../src/io/template-format.js';
 import type { RgbImage } from '../../src/image/types.js';
@@ -53,9 +56,20 @@ export interface FrameOutput {
   readonly timings: { motion: number; render: number; total: number };
 }
 
+/** The prepared photo as the page shows it: its size, notes, every face found and the ones animated. */
+export interface SourceInfo {
+  readonly width: number;
+  readonly height: number;
+  readonly warnings: string[];
+  readonly faces: [number, number, number, number][];
+  readonly chosen: number[];
+}
+
 export class LiveEngine {
-  private source?: PreparedSource;
-  private animator?: FrameAnimator;
+  private photo?: { image: RgbImage; label: string; faces: [number, number, number, number][] };
+  private sources: readonly PreparedSource[] = [];
+  private chosen: number[] = [];
+  private animator?: FaceGroup;
   private tracker?: DrivingFaceTracker;
   private template?: MotionTemplate;
   private reference?: DrivingSample;
@@ -114,16 +128,32 @@ export class LiveEngine {
     return this.loaded.filter((m) => m.standin).map((m) => m.role);
   }
 
-  async setSource(image: RgbImage, label: string): Promise<PreparedSource> {
-    this.source = await prepareSource(image, this.models, this.cropper, {
-      crop: this.animateOptions.crop,
-      normalizeLip: false,
-      pasteback: true,
-      label,
-    });
+  /** A new photo: its largest face is animated until `setFaces` chooses others. */
+  async setSource(image: RgbImage, label: string): Promise<SourceInfo> {
+    const prepared = await prepareFaces(image, this.models, this.cropper, { crop: this.animateOptions.crop, normalizeLip: false, pasteback: true, label });
+    const limited = prepared.sources[0].image;
+    const found = facesLeftToRight(await this.cropper.detectFaces(limited));
+    const largest = prepared.sources[0].crop?.face;
+    this.photo = { image, label, faces: found.map((f) => [...f.face.box] as [number, number, number, number]) };
+    this.chosen = [Math.max(0, found.findIndex((f) => largest && f.face.box.every((v, i) => v === largest.box[i])))];
+    return this.useSources(prepared.sources, prepared.warnings);
+  }
+
+  /** Animates these faces of the photo (left-to-right indices), each following the driver. */
+  async setFaces(indices: number[]): Promise<SourceInfo> {
+    if (!this.photo) throw new Error('choose a source photo first');
+    const crop = { ...this.animateOptions.crop, faces: indices, minFace: 1 };
+    const prepared = await prepareFaces(this.photo.image, this.models, this.cropper, { crop, normalizeLip: false, pasteback: true, label: this.photo.label });
+    this.chosen = [...prepared.indices];
+    return this.useSources(prepared.sources, prepared.warnings);
+  }
+
+  private useSources(sources: readonly PreparedSource[], warnings: readonly string[]): SourceInfo {
+    this.sources = sources;
     this.reference = undefined;
     this.rebuildAnimator();
-    return this.source;
+    const image = sources[0].image;
+    return { width: image.width, height: image.height, warnings: [...warnings], faces: this.photo?.faces ?? [], chosen: [...this.chosen] };
   }
 
   setOptions(options: LiveOptions): void {
@@ -148,13 +178,15 @@ export class LiveEngine {
   }
 
   private rebuildAnimator(): void {
-    if (!this.source) return;
-    this.animator = new FrameAnimator(this.source, this.models, {
+    const sources = this.sources;
+    if (sources.length === 0) return;
+    this.animator = new FaceGroup(sources, this.models, (k) => ({
       motion: this.animateOptions.motion,
       pasteback: this.options.pasteback,
-      keypointOffset: editOffset(this.source, this.options.edit),
-    });
-    if (this.reference) this.animator.setReference(this.reference);
+      keypointOffset: editOffset(sources[k], this.options.edit),
+    }));
+    const reference = this.reference;
+    if (reference) sources.forEach((_, k) => this.animator!.setReference(k, reference));
   }
 
   /** One camera or video frame. */
@@ -189,24 +221,25 @@ export class LiveEngine {
 
   private async render(sample: DrivingSample, start: number, afterMotion: number): Promise<FrameOutput> {
     const animator = this.animator;
-    if (!animator || !this.source) throw new Error('choose a source photo first');
+    if (!animator) throw new Error('choose a source photo first');
     if (!this.reference || this.rearmPending) {
       this.reference = sample;
       this.rearmPending = false;
-      animator.setReference(sample);
+      this.sources.forEach((_, k) => animator.setReference(k, sample));
     }
-    const out = await animator.animate(sample);
+    // The one driver moves every chosen face.
+    const out = await animator.animate(this.sources.map(() => sample));
     const end = performance.now();
     return {
       crop256: sample.crop256,
-      image: (this.options.pasteback && out.pasted) || out.render,
+      image: (this.options.pasteback && out.pasted) || (out.renders.length > 1 ? sideBySide(out.renders) : out.render),
       timings: { motion: afterMotion - start, render: end - afterMotion, total: end - start },
     };
   }
 
   get warnings(): string[] {
-    const w = this.animator?.warnings ?? [];
-    return w.splice(0, w.length);
+    const drained = (this.animator?.animators ?? []).flatMap((a) => a.warnings.splice(0, a.warnings.length));
+    return [...new Set(drained)];
   }
 
   async release(): Promise<void> {

@@ -7,6 +7,7 @@ import { EDIT_RANGES, type EditControlName, type EditControls } from '../../src/
 import type { AnimationRegion } from '../../src/settings.js';
 import { cachedModels, missingRoles, modelsFromFiles, modelsFromUrl, type CheckedFile } from './model-store.js';
 import type { DevicePreference, FromWorker, LiveOptions, ToWorker } from './protocol.js';
+import { FacePicker } from './face-picker.js';
 
 const $ = <T extends HTMLElement>(id: string): T => {
   const el = document.getElementById(id);
@@ -25,6 +26,13 @@ const timingsEl = $<HTMLSpanElement>('timings');
 const video = $<HTMLVideoElement>('driving-video-element');
 const multiplier = $<HTMLInputElement>('multiplier');
 const diag = $<HTMLPreElement>('diag');
+
+const pickerFigure = $<HTMLElement>('face-picker-figure');
+const picker = new FacePicker($<HTMLCanvasElement>('face-picker'), (chosen) => {
+  state.sourceReady = false;
+  publish();
+  send({ type: 'faces', indices: chosen });
+});
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (message: ToWorker, transfer: Transferable[] = []) => worker.postMessage(message, transfer);
@@ -190,10 +198,15 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
       sendOptions();
       break;
     }
-    case 'source-ready':
+    case 'source-ready': {
       state.sourceReady = true;
-      setStatus(`Source ready (${m.width}×${m.height}).${m.warnings.length ? ' ' + m.warnings.join(' ') : ''} Start a driver.`);
+      picker.show(m.width, m.height, { faces: m.faces, chosen: m.chosen });
+      pickerFigure.hidden = m.faces.length < 2;
+      const faces = m.faces.length > 1 ? ` ${m.chosen.length} of ${m.faces.length} faces animated.` : '';
+      setStatus(`Source ready (${m.width}×${m.height}).${faces}${m.warnings.length ? ' ' + m.warnings.join(' ') : ''} Start a driver.`);
+      publish();
       break;
+    }
     case 'template-ready':
       state.templateFrames = m.frames;
       state.templateFps = m.fps;
@@ -229,12 +242,17 @@ worker.onerror = (event) => setStatus(`Worker error: ${event.message}`);
 
 const device = (): DevicePreference => $<HTMLSelectElement>('device').value as DevicePreference;
 
+/** The files of the last model-folder pick, kept so that the stand-ins can use them for their roles. */
+let pickedFiles: CheckedFile[] = [];
+
 function initWithFiles(files: CheckedFile[]): void {
+  pickedFiles = [];
   const bad = files.filter((f) => f.hash === 'mismatch').map((f) => f.name);
   const missing = missingRoles(files.filter((f) => f.hash !== 'mismatch'));
   if (bad.length) showNotice([`sha256 mismatch (file corrupt or a different export), not used: ${bad.join(', ')}.`]);
   if (missing.length) {
-    setStatus(`Missing model files for: ${missing.join(', ')}.`);
+    pickedFiles = files;
+    setStatus(`Missing model files for: ${missing.join(', ')}. Add them, or use the stand-in models for those roles.`);
     return;
   }
   state.modelsReady = false;
@@ -251,7 +269,10 @@ const progress = (done: number, total: number, label: string) => {
 
 $('use-standins').addEventListener('click', () => {
   state.modelsReady = false;
-  send({ type: 'init', device: device(), models: { kind: 'standin' } });
+  // Real files already picked in the model folder (checked) replace the stand-ins of their roles.
+  const real = pickedFiles.filter((f) => f.hash !== 'mismatch');
+  send({ type: 'init', device: device(), models: { kind: 'standin', real } }, real.map((f) => f.bytes));
+  pickedFiles = [];
 });
 $<HTMLInputElement>('model-folder').addEventListener('change', (e) => {
   const list = (e.target as HTMLInputElement).files;
@@ -269,8 +290,11 @@ $<HTMLInputElement>('source-file').addEventListener('change', (e) => {
   const file = (e.target as HTMLInputElement).files?.[0];
   if (!file) return;
   state.sourceReady = false;
-  void createImageBitmap(file).then(
-    (bitmap) => send({ type: 'source', image: bitmap, name: file.name }, [bitmap]),
+  void Promise.all([createImageBitmap(file), createImageBitmap(file)]).then(
+    ([bitmap, forPicker]) => {
+      picker.setPhoto(forPicker);
+      send({ type: 'source', image: bitmap, name: file.name }, [bitmap]);
+    },
     (err: unknown) => setStatus(`cannot read ${file.name}: ${String(err)}`),
   );
 });

@@ -28,8 +28,11 @@ export interface ModelFile {
 export type DevicePreference = 'auto' | 'wasm';
 
 export type ToWorker =
-  | { type: 'init'; models: { kind: 'standin' } | { kind: 'files'; files: ModelFile[] }; device: DevicePreference }
+  /** Stand-ins may take real files for some roles (e.g. the real face detector picked in the model folder). */
+  | { type: 'init'; models: { kind: 'standin'; real?: ModelFile[] } | { kind: 'files'; files: ModelFile[] }; device: DevicePreference }
   | { type: 'source'; image: ImageBitmap; name: string }
+  /** Animate these faces of the source photo (left-to-right indices of `source-ready`'s faces). */
+  | { type: 'faces'; indices: number[] }
   | { type: 'frame'; id: number; image: ImageBitmap }
   | { type: 'template'; text: string; name: string }
   | { type: 'template-frame'; id: number; index: number }
@@ -59,7 +62,15 @@ export interface WebGpuProbe {
 export type FromWorker =
   | { type: 'status'; text: string }
   | { type: 'ready'; device: 'webgpu' | 'wasm'; threads: number; standinRoles: Role[]; notices: string[] }
-  | { type: 'source-ready'; width: number; height: number; warnings: string[] }
+  | {
+      type: 'source-ready';
+      width: number;
+      height: number;
+      warnings: string[];
+      /** Every face found, left to right, as [x1, y1, x2, y2] in the prepared photo, and those animated. */
+      faces: [number, number, number, number][];
+      chosen: number[];
+    }
   | { type: 'template-ready'; frames: number; fps: number }
   | { type: 'frame-done'; id: number; crop?: ImageData; result: ImageData; timings: FrameTimings; warnings: string[] }
   | { type: 'probe-result'; probe: WebGpuProbe }

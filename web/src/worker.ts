@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-web';
 import { setOrt, type OrtModule } from '../../src/runtime/onnx.js';
 import { buildStandin } from '../../src/onnx/standins.js';
 import { listGridSampleNodes, rewriteGridSample5D } from '../../src/onnx/rewrite/gridsample5d.js';
-import { LiveEngine, filesToModelBytes, standinModelBytes } from './engine.js';
+import { LiveEngine, filesToModelBytes, standinModelBytes, type ModelBytes } from './engine.js';
 import { bitmapToRgb, rgbToImageData } from './pixels.js';
 import type { FromWorker, ToWorker, WebGpuProbe } from './protocol.js';
 
@@ -47,6 +47,11 @@ async function webGpuAdapter(): Promise<string | undefined> {
   }
 }
 
+/** Stand-ins with the real files given for some roles in their place. */
+function withRealFiles(standins: ModelBytes[], real: ModelBytes[]): ModelBytes[] {
+  return standins.map((s) => real.find((r) => r.role === s.role) ?? s);
+}
+
 async function init(message: Extract<ToWorker, { type: 'init' }>): Promise<void> {
   const notices: string[] = [];
   const adapter = message.device === 'wasm' ? undefined : await webGpuAdapter();
@@ -62,7 +67,7 @@ async function init(message: Extract<ToWorker, { type: 'init' }>): Promise<void>
   }
   if (!scope.crossOriginIsolated) notices.push('The page is not cross-origin isolated: WASM runs single-threaded.');
   post({ type: 'status', text: message.models.kind === 'standin' ? 'generating stand-in models…' : 'reading models…' });
-  const files = message.models.kind === 'standin' ? standinModelBytes() : filesToModelBytes(message.models.files);
+  const files = message.models.kind === 'standin' ? withRealFiles(standinModelBytes(), filesToModelBytes(message.models.real ?? [])) : filesToModelBytes(message.models.files);
   await engine?.release();
   engine = undefined;
   const status = (text: string) => post({ type: 'status', text });
@@ -127,7 +132,13 @@ async function handle(message: ToWorker): Promise<void> {
       const e = requireEngine();
       post({ type: 'status', text: `preparing ${message.name}…` });
       const source = await e.setSource(bitmapToRgb(message.image), message.name);
-      post({ type: 'source-ready', width: source.image.width, height: source.image.height, warnings: [...source.warnings] });
+      post({ type: 'source-ready', ...source });
+      return;
+    }
+    case 'faces': {
+      const e = requireEngine();
+      post({ type: 'status', text: `preparing ${message.indices.length} face${message.indices.length === 1 ? '' : 's'}…` });
+      post({ type: 'source-ready', ...(await e.setFaces(message.indices)) });
       return;
     }
     case 'frame': {

@@ -1,7 +1,8 @@
 /** `liveportrait animate` and `liveportrait template`: the main job and motion-template extraction. */
 import { Command, Option } from 'commander';
-import { ANIMATION_REGIONS, DEFAULTS, DETECTORS, DEVICES, DRIVING_OPTIONS, type AnimationRegion, type Device, type DetectorKind, type DrivingOption } from '../../settings.js';
-import { parseNumberOption, expectInteger } from '../../validate.js';
+import { ANIMATION_REGIONS, DEFAULTS, DETECTORS, DEVICES, DRIVING_OPTIONS, PRECISIONS, type AnimationRegion, type Device, type DetectorKind, type DrivingOption, type Precision } from '../../settings.js';
+import { parseNumberOption, expectInteger, OptionError } from '../../validate.js';
+import { parseFaceSelection, type FaceSelection } from '../../face/select.js';
 import { packDirectory } from '../../models/paths.js';
 import { DRIVING_BOX_MODES, DRIVING_CROP_MODES, type AnimateOptionsInput, type DrivingBoxMode, type DrivingCropMode } from '../../pipeline/options.js';
 import { animateFile, checkAnimateRequest, checkTemplateRequest, createEngine, extractTemplate, type AnimateFileRequest, type Engine } from '../../pipeline/run.js';
@@ -18,9 +19,34 @@ export interface CommonOpts {
   models?: string;
   device: Device;
   threads?: number;
+  precision: Precision;
   det: DetectorKind;
-  faceIndex: number;
+  faceIndex?: number;
   quiet?: boolean;
+}
+
+/** `--faces`, `--face-index` (its alias) and `--min-face`, as animate and edit take them. */
+export interface FaceOpts {
+  faces?: FaceSelection;
+  faceIndex?: number;
+  minFace: number;
+}
+
+/** Adds `--faces` and `--min-face` (`--face-index` comes with the engine options). */
+export function addFaceOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option('--faces <which>', 'faces to animate: largest (default), all, or indices left to right such as 0,2 (see liveportrait crop --list)').argParser((t) =>
+        parseFaceSelection(t, '--faces'),
+      ),
+    )
+    .addOption(new Option('--min-face <px>', 'with --faces all or indices: skip faces smaller than this, with a warning').argParser(int('--min-face', 1)).default(DEFAULTS.faces.minFace));
+}
+
+/** The face selection of `--faces`, or of its alias `--face-index N`. */
+export function faceSelectionOf(o: FaceOpts): FaceSelection {
+  if (o.faces !== undefined && o.faceIndex !== undefined) throw new OptionError('--face-index', '--face-index N is an alias of --faces N: give one of them');
+  return o.faces ?? (o.faceIndex !== undefined ? [o.faceIndex] : DEFAULTS.faces.selection);
 }
 
 export function addEngineOptions(cmd: Command): Command {
@@ -28,13 +54,21 @@ export function addEngineOptions(cmd: Command): Command {
     .addOption(new Option('--models <dir>', 'model pack directory (default: the downloaded pack in the per-user cache)'))
     .addOption(new Option('--device <name>', 'execution provider').choices(DEVICES.filter((d) => d !== 'wasm')).default('cpu'))
     .addOption(new Option('--threads <n>', `onnxruntime intra-op threads (0 = one per core; at most ${DEFAULTS.runtime.maxThreadsPerCore}× the cores)`).argParser(parseThreads))
+    .addOption(precisionOption())
     .addOption(
       new Option('--det <name>', 'face detector: yunet (MIT, default), insightface (SCRFD + 106 points, non-commercial), facemesh (MediaPipe)')
         .choices(DETECTORS)
         .default(DEFAULTS.detector.kind),
     )
-    .addOption(new Option('--face-index <n>', 'which face to use when there are several, largest first').argParser(int('--face-index')).default(0))
+    .addOption(new Option('--face-index <n>', 'face N, left to right (see liveportrait crop --list): alias of --faces N (template: the driving face)').argParser(int('--face-index')))
     .option('-q, --quiet', 'no progress output');
+}
+
+/** `--precision fp32|int8`, shared by every command that runs the models. */
+export function precisionOption(): Option {
+  return new Option('--precision <p>', 'fp32, or int8: the quantized F, M and W+G written by `liveportrait models quantize` (where present)')
+    .choices(PRECISIONS)
+    .default(DEFAULTS.runtime.precision);
 }
 
 export async function engineFor(opts: CommonOpts): Promise<Engine> {
@@ -43,15 +77,18 @@ export async function engineFor(opts: CommonOpts): Promise<Engine> {
     models: packDirectory({ models: opts.models }),
     device: opts.device,
     threads: opts.threads,
+    precision: opts.precision,
     detector: opts.det,
     onWarning: (m) => process.stderr.write(`${m}\n`),
   });
 }
 
-interface AnimateOpts extends CommonOpts {
+interface AnimateOpts extends CommonOpts, FaceOpts {
   source?: string;
   input?: string;
-  driving?: string;
+  driving?: string[];
+  drivingFace?: number;
+  loopDrivers?: boolean;
   output?: string;
   relative: boolean;
   region: AnimationRegion;
@@ -110,10 +147,12 @@ function toOptions(o: AnimateOpts, given: (key: string) => boolean): AnimateOpti
       drivingScale: o.drivingScale,
       drivingVy: o.drivingVy,
       detector: o.det,
-      faceIndex: o.faceIndex,
+      faces: faceSelectionOf(o),
+      minFace: o.minFace,
+      drivingFace: o.drivingFace,
       maxDim: o.maxDim,
     },
-    output: { pasteback: o.pasteback && o.crop, concat: !!o.concat, frames: o.frames, crf: o.crf },
+    output: { pasteback: o.pasteback && o.crop, concat: !!o.concat, frames: o.frames, crf: o.crf, loopDrivers: !!o.loopDrivers },
   };
 }
 
@@ -123,10 +162,17 @@ export function registerAnimate(program: Command): void {
     .description('animate a source portrait with a driving video, webcam, image or motion template')
     .option('-s, --source <image|video>', 'source portrait (jpg, png, webp…), or a video for video-to-video')
     .option('-i, --input <image>', 'alias of --source (the ailia demo\'s spelling)')
-    .option('-d, --driving <input>', "driving video, image, motion template (.json), or webcam: '0', 'webcam:N', /dev/videoN")
+    .option(
+      '-d, --driving <input>',
+      "driving video, image, motion template (.json), or webcam: '0', 'webcam:N', /dev/videoN; repeat it to give each chosen face its own driver (left to right)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option('-o, --output <path>', 'output: .mp4 (video drivers), .png/.jpg (image driver), or DIR/%04d.png for a lossless frame sequence (default: animations/{source}--{driving}.mp4)');
   addEngineOptions(animate);
+  addFaceOptions(animate);
   animate
+    .addOption(new Option('--driving-face <n>', 'the face of the driving video that drives, left to right (tracked through the video)').argParser(int('--driving-face')))
+    .option('--loop-drivers', 'with several drivers: a driver shorter than the first starts again instead of holding its last frame')
     .option('--no-relative', 'absolute driving motion instead of motion relative to the reference frame')
     .addOption(new Option('--region <name>', 'which part the driver animates').choices(ANIMATION_REGIONS).default(DEFAULTS.motion.region))
     .option('--no-stitching', 'do not apply the stitching MLP (the pasted-back face may then not line up with the shoulders)')
@@ -170,6 +216,7 @@ export function registerAnimate(program: Command): void {
         '  liveportrait animate -i portrait.jpg --driving smile.jpg -o smile.png       (image driving)\n' +
         '  liveportrait animate -i portrait.jpg --driving motion.json -o out.mp4       (motion template)\n' +
         '  liveportrait animate -s clip.mp4 --driving talk.mp4 -o v2v.mp4              (video-to-video)\n' +
+        '  liveportrait animate -i group.jpg --faces all -d a.mp4 -d b.mp4 -o both.mp4  (a driver per face)\n' +
         'Output is H.264 yuv420p at the driving frame rate with the driving audio; it is written to a\n' +
         'temporary file and renamed when complete, so an interrupted run leaves nothing at the target path.\n' +
         'Inputs and the output path (.mp4/.mov/.mkv, DIR/%04d.png, or an image for an image driver) are\n' +
@@ -179,7 +226,7 @@ export function registerAnimate(program: Command): void {
     .action(async (o: AnimateOpts, cmd: Command) => {
       const source = o.source ?? o.input;
       if (!source) throw new Error('missing --source (or -i/--input): the portrait to animate');
-      if (!o.driving) throw new Error('missing --driving: a video, image, motion template (.json) or webcam (0, webcam:N)');
+      if (!o.driving?.length) throw new Error('missing --driving: a video, image, motion template (.json) or webcam (0, webcam:N)');
       const bar = createProgress({ label: 'animate', unit: 'frames', quiet: o.quiet });
       const request: AnimateFileRequest = {
         source,
@@ -227,7 +274,7 @@ export function registerAnimate(program: Command): void {
       const request = {
         driving: o.driving,
         output: o.output ?? defaultTemplatePath(o.driving),
-        options: { crop: { cropDriving: o.cropDriving, detector: o.det, faceIndex: o.faceIndex }, output: { frames: o.frames } },
+        options: { crop: { cropDriving: o.cropDriving, detector: o.det, drivingFace: o.faceIndex }, output: { frames: o.frames } },
         cleanupOnInterrupt: true,
         strict: o.strict,
         onWarning: (m: string) => process.stderr.write(`warning: ${m}\n`),

@@ -1,17 +1,21 @@
 /** `liveportrait bench [memory]`: real-cost benchmarks of the animation pipeline (see README, Performance). */
 import { Argument, Command, Option } from 'commander';
-import { DEFAULTS, DEVICES, type Device } from '../../settings.js';
+import { DEFAULTS, DEVICES, type Device, type Precision } from '../../settings.js';
 import { parseThreads } from '../threads.js';
 import { expectInteger, parseNumberOption } from '../../validate.js';
 import { packDirectory } from '../../models/paths.js';
 import { DRIVING_CROP_MODES, type DrivingCropMode } from '../../pipeline/options.js';
-import { defaultBenchInputs, formatBench, mib, runBench } from '../../bench/run-bench.js';
+import { defaultBenchInputs, formatBench, formatFacesBench, mib, runBench, runFacesBench, FACES_BENCH_PORTRAITS } from '../../bench/run-bench.js';
 import { runMemoryBench } from '../../bench/memory.js';
+import { comparePrecision, formatPrecisionComparison } from '../../bench/compare-precision.js';
+import { precisionOption } from './animate.js';
 
 interface BenchOpts {
   models?: string;
   device: Device;
   threads?: number;
+  precision: Precision;
+  comparePrecision?: boolean;
   frames?: string;
   warmup: number;
   modelFrames: number;
@@ -21,6 +25,14 @@ interface BenchOpts {
   cropDriving: DrivingCropMode;
   pasteback: boolean;
   json?: boolean;
+  faces?: number[];
+}
+
+/** `--faces N` measures 1…N faces; `--faces 1,3` those counts. */
+function faceCounts(text: string): number[] {
+  const max = FACES_BENCH_PORTRAITS.length;
+  const counts = text.split(',').map((part) => expectInteger('--faces', parseNumberOption('--faces', part.trim()), 1, max));
+  return counts.length === 1 ? Array.from({ length: counts[0] }, (_, i) => i + 1) : counts;
 }
 
 const int = (name: string, min = 0) => (text: string) => expectInteger(name, parseNumberOption(name, text), min);
@@ -37,6 +49,8 @@ export function registerBench(program: Command): Command {
     .addOption(new Option('--models <dir>', 'model pack directory (e.g. a forged pack: liveportrait models forge DIR)'))
     .addOption(new Option('--device <name>', 'execution provider').choices(DEVICES.filter((d) => d !== 'wasm')).default('cpu'))
     .addOption(new Option('--threads <n>', `onnxruntime intra-op threads (0 = one per physical core; at most ${DEFAULTS.runtime.maxThreadsPerCore}× the cores)`).argParser(parseThreads))
+    .addOption(precisionOption())
+    .option('--compare-precision', 'run the speed benchmark with fp32 and with int8 (each in its own process) and print them side by side')
     .option('--frames <n>', 'measured frames (speed, default 10), or comma-separated frame counts (memory, default 30,300)')
     .addOption(new Option('--warmup <k>', 'frames run before measuring (speed)').argParser(int('--warmup')).default(2))
     .option('--source <image>', 'source portrait (default ../shared/samples/source/s9.jpg, 720×1280)')
@@ -46,11 +60,17 @@ export function registerBench(program: Command): Command {
     .addOption(new Option('--crop-driving <mode>', 'crop driving frames around the face (on: time per-frame detection/tracking)').choices(DRIVING_CROP_MODES).default('auto'))
     .option('--no-pasteback', 'time the 512×512 render without paste-back')
     .option('--json', 'print the result as JSON')
+    .addOption(
+      new Option('--faces <n>', `multi-face speed: 1…N faces (N ≤ ${FACES_BENCH_PORTRAITS.length}) side by side, one driver, ms/frame and the ratio to N × the single-face W+G time`).argParser(
+        faceCounts,
+      ),
+    )
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  liveportrait models forge packs/forged && liveportrait bench --models packs/forged --frames 10\n' +
         '  liveportrait models standins packs/standins && liveportrait bench memory --models packs/standins --frames 30,300\n' +
+        '  liveportrait bench --models packs/forged --faces 3 --frames 10     (1, 2 and 3 faces)\n' +
         'Per-stage times are medians over the measured frames; end-to-end is the median interval between\n' +
         'finished frames, so work that overlaps (decode and M ahead of W+G, encoding behind it) is counted once.',
     )
@@ -76,19 +96,34 @@ export function registerBench(program: Command): Command {
         return;
       }
       const [frames] = frameCounts(o.frames ?? '10');
-      const result = await runBench({
+      if (o.comparePrecision) {
+        const args = ['--models', models, '--device', o.device, '--frames', String(frames), '--warmup', String(o.warmup), '--source', source, '--driving', driving];
+        args.push('--model-frames', String(o.modelFrames), '--crop-driving', o.cropDriving);
+        if (o.threads !== undefined) args.push('--threads', String(o.threads));
+        if (!o.pasteback) args.push('--no-pasteback');
+        const c = await comparePrecision(args, (p) => log(`running the ${p} benchmark in a child process…\n`));
+        process.stdout.write(o.json ? `${JSON.stringify(c, null, 2)}\n` : `${formatPrecisionComparison(c)}\n`);
+        return;
+      }
+      const common = {
         models,
         device: o.device,
         threads: o.threads,
+        precision: o.precision,
         frames,
         warmup: o.warmup,
-        source,
         driving,
-        output: o.output,
         modelFrames: o.modelFrames,
         animate: { crop: { cropDriving: o.cropDriving }, output: { pasteback: o.pasteback } },
-        onFrame: (done, total) => log(`\rframe ${done}/${total}`),
-      });
+        onFrame: (done: number, total: number) => log(`\rframe ${done}/${total}`),
+      };
+      if (o.faces) {
+        const rows = await runFacesBench({ ...common, faces: o.faces });
+        log('\n');
+        process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${formatFacesBench(rows)}\n`);
+        return;
+      }
+      const result = await runBench({ ...common, source, output: o.output });
       log('\n');
       process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatBench(result)}\n`);
     });

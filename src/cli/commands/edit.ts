@@ -5,7 +5,7 @@ import { OptionError, expectInteger, parseNumberOption } from '../../validate.js
 import { COPY_PARTS, COPY_RATIO_RANGE, EDIT_RANGES, EDIT_VARIANT_NAMES, validateEditControls, type CopyParts, type EditControlName, type EditControls, type EditVariant } from '../../math/editing.js';
 import { checkEditRequest, editFile, type EditFileRequest } from '../../pipeline/edit.js';
 import { CONFLICT_HELP } from '../conflicts.js';
-import { addEngineOptions, engineFor, type CommonOpts } from './animate.js';
+import { addEngineOptions, addFaceOptions, engineFor, faceSelectionOf, type CommonOpts, type FaceOpts } from './animate.js';
 import { createProgress } from '../progress.js';
 
 /** CLI flag → control. `--zoom` is the Gradio "z-axis movement" (a size factor); `--scale` stays the crop scale as in animate. */
@@ -55,7 +55,7 @@ function controlsFrom(o: Record<string, unknown>, variant: EditVariant): EditCon
   }
 }
 
-interface EditOpts extends CommonOpts {
+interface EditOpts extends CommonOpts, FaceOpts {
   source?: string;
   input?: string;
   output?: string;
@@ -83,6 +83,7 @@ export function registerEdit(program: Command): Command {
     .option('-i, --input <image>', 'alias of --source')
     .option('-o, --output <path>', 'output image (.png, .jpg, .webp), or .mp4 with --frames');
   addEngineOptions(cmd);
+  addFaceOptions(cmd);
   for (const [flag, name, help] of CONTROL_FLAGS) {
     cmd.addOption(new Option(`--${flag} <x>`, `${help} [${rangeText(name)}]`).argParser((t) => parseNumberOption(`--${flag}`, t)));
   }
@@ -136,7 +137,7 @@ export function registerEdit(program: Command): Command {
         ratio: o.ratio,
         fromFaceIndex: o.fromFaceIndex,
         frames: o.frames,
-        crop: { crop: o.crop, scale: o.scale, vx: o.vx, vy: o.vy, detector: o.det, faceIndex: o.faceIndex, maxDim: o.maxDim },
+        crop: { crop: o.crop, scale: o.scale, vx: o.vx, vy: o.vy, detector: o.det, faces: faceSelectionOf(o), minFace: o.minFace, maxDim: o.maxDim },
         pasteback: o.pasteback && o.crop,
         crf: o.crf,
         cleanupOnInterrupt: true,
@@ -148,7 +149,8 @@ export function registerEdit(program: Command): Command {
       try {
         const result = await editFile(engine, request);
         bar.stop();
-        process.stdout.write(`wrote ${result.output}${result.frames > 1 ? ` (${result.frames} frames)` : ''}\n`);
+        const details = [result.frames > 1 ? `${result.frames} frames` : '', result.faces > 1 ? `${result.faces} faces` : ''].filter(Boolean).join(', ');
+        process.stdout.write(`wrote ${result.output}${details ? ` (${details})` : ''}\n`);
       } finally {
         bar.stop();
         await engine.release();

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerModels } from './models.js';
 import { registerStandins } from './standins.js';
 import { registerForge } from './forge.js';
+import { registerQuantize } from './quantize.js';
 import { registerAnimate } from './animate.js';
 import { registerCrop } from './crop.js';
 import { registerEdit } from './edit.js';
@@ -12,6 +13,7 @@ export function registerCommands(program: Command): void {
   const models = registerModels(program);
   registerStandins(models);
   registerForge(models);
+  registerQuantize(models);
   registerAnimate(program);
   registerCrop(program);
   registerEdit(program);
