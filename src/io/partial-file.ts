@@ -7,6 +7,7 @@
  * so a link planted there by someone else cannot redirect the write, and the final rename replaces the
  * target path itself (a link at the target is replaced, not followed).
  */
+import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, rmSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
@@ -101,4 +102,14 @@ export async function copyFileAtomic(source: string, target: string): Promise<vo
     throw err;
   }
   await partial.commit();
+}
+
+/**
+ * A hidden temporary name beside `target` with a random part ('.NAME.partial-RANDOM.EXT'; the extension
+ * is kept so ffmpeg picks the right muxer) for writers that hand the path to another program. Prefer
+ * createPartialOutput, which also creates the name exclusively.
+ */
+export function partialPathFor(target: string): string {
+  const ext = extname(target);
+  return join(dirname(target), `.${basename(target, ext)}.partial-${randomBytes(8).toString('hex')}${ext}`);
 }

@@ -175,7 +175,8 @@ function parseFrame(p: Parser, value: unknown, index: number): TemplateFrame {
     yaw?: number;
     roll?: number;
   } = {
-    scale: p.scalar(value.scale, 'scale', index, RANGES.scale),
+    // scale is a float32 model output, stored as the shortest decimal that reads back as that float32.
+    scale: Math.fround(p.scalar(value.scale, 'scale', index, RANGES.scale)),
     R: Float64Array.from(p.array(value[rKey], rKey, SHAPES.R, index, RANGES.R)),
     exp: Float32Array.from(p.array(value.exp, 'exp', SHAPES.exp, index, RANGES.exp)),
     t: Float32Array.from(p.array(value.t, 't', SHAPES.t, index, RANGES.t)),
@@ -269,7 +270,8 @@ export function frameJson(frame: TemplateFrame, label: string, index: number): s
     const v = frame[key];
     if (v !== undefined) {
       checkLength(label, index, key, [v], 1);
-      parts.push(`"${key}":${arrayJson(SHAPES.lip, [v], true)}`);
+      // Head angles are computed in float64: stored in full so a round trip is exact.
+      parts.push(`"${key}":${arrayJson(SHAPES.lip, [v], false)}`);
     }
   }
   return `{${parts.join(',')}}`;

@@ -67,7 +67,9 @@ export class VideoWriteError extends Error {
 }
 
 const ODD_SIZE_MODES = ['crop', 'pad'] as const;
-const FASTSTART_CONTAINERS = new Set(['.mp4', '.m4v', '.mov']);
+/** apad + -shortest: the audio is cut or padded with silence to the video's length, so no frame is lost. */
+export const AUDIO_ENCODE_ARGS: readonly string[] = ['-c:a', 'aac', '-b:a', '192k', '-af', 'apad', '-shortest'];
+export const FASTSTART_CONTAINERS = new Set(['.mp4', '.m4v', '.mov']);
 
 /** Which dimensions a pixel format needs even: 4:2:0 halves both, 4:2:2 only the width. */
 function evenRequirement(pixelFormat: string): { width: boolean; height: boolean } {
@@ -145,8 +147,7 @@ export class VideoWriter {
     args.push('-vf', filters.join(','), '-c:v', codec, '-crf', String(crf), '-pix_fmt', pixelFormat);
     if (options.preset) args.push('-preset', options.preset);
     args.push('-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv');
-    // apad + -shortest: the audio is cut or padded with silence to the video's length, so no frame is lost.
-    if (hasAudio) args.push('-c:a', 'aac', '-b:a', '192k', '-af', 'apad', '-shortest');
+    if (hasAudio) args.push(...AUDIO_ENCODE_ARGS);
     if (FASTSTART_CONTAINERS.has(extname(path).toLowerCase())) args.push('-movflags', '+faststart');
     // -n: the temporary name is new in a fresh private folder; ffmpeg must never overwrite anything.
     const partial = await createPartialOutput(path);

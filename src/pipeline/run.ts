@@ -32,6 +32,8 @@ import { expressionMagnitude } from '../math/editing.js';
 import { animateVideoToVideo, type JitterFigure } from './v2v.js';
 import { readAhead } from './read-ahead.js';
 import { clock, type StageTimings } from './timings.js';
+import { OptionError, expectInteger } from '../validate.js';
+import { parseFrameRate } from '../io/frame-rate.js';
 
 /**
  * Driving samples (decoded, cropped, through M) requested ahead of the renderer: enough that W+G never
@@ -125,6 +127,29 @@ export interface AnimateFileRequest {
   readonly timings?: StageTimings;
   /** A driving (or source) video that decodes fewer frames than it states is an error, not a warning. */
   readonly strict?: boolean;
+  /**
+   * Render only driver frames [start, end) — one chunk of a longer run. The relative-motion reference
+   * and the smoothing state come from the whole driver, so every frame equals the same frame of a full
+   * run; a frame sequence output is numbered as in the full run. Chunks written as videos use the same
+   * encoder settings as a full run, so `concatVideoFiles` joins them without re-encoding.
+   */
+  readonly range?: FrameRange;
+  /** Output frame rate instead of the driver's, e.g. a video's exact rational rate when driving with its template. */
+  readonly fps?: string;
+  /** Mux the driver's audio into a video output (default true). */
+  readonly audio?: boolean;
+}
+
+/** Frames [start, end) of a driver. */
+export interface FrameRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+function checkRange(range: FrameRange): FrameRange {
+  expectInteger('range.start', range.start, 0);
+  expectInteger('range.end', range.end, range.start + 1);
+  return range;
 }
 
 export interface AnimateFileResult {
@@ -220,10 +245,13 @@ export async function checkAnimateOutputs(request: Pick<AnimateFileRequest, 'sou
 export async function animateFile(engine: Engine, request: AnimateFileRequest): Promise<AnimateFileResult> {
   const options = resolveAnimateOptions(request.options);
   const warn = request.onWarning ?? (() => {});
+  const range = request.range ? checkRange(request.range) : undefined;
+  if (request.fps !== undefined) parseFrameRate('fps', request.fps);
   const drivings = drivingList(request.driving);
   const plan = await checkAnimateRequest(request);
   plan.warnings.forEach(warn);
   if (plan.source.kind === 'video') {
+    if (range) throw new OptionError('range', 'a frame range renders part of an image-source run; a source video is animated whole');
     const r = await animateVideoToVideo(engine, { ...request, driving: drivings, output: plan.output }, options);
     return { ...r, driverKind: 'video' };
   }
@@ -250,6 +278,7 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
   }
   const driver = drivers[0];
   const isImageRun = driver.kind === 'image';
+  if (range && (isImageRun || driver.kind === 'webcam')) throw new OptionError('range', `a frame range needs a video or template driver, not a ${driver.kind}`);
   const previewOnly = plan.output === undefined;
   const output = plan.output ?? '';
   await mkdir(dirname(output) || '.', { recursive: true });
@@ -274,17 +303,23 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
 
   const size = animator.frameSize;
   const sinks: FrameSink[] = [];
-  const preview = request.preview ? PreviewWindow.open(size.width, size.height, driver.fpsText, `liveportrait — ${basename(request.source)}`) : undefined;
+  const fpsText = request.fps ?? driver.fpsText;
+  const audioFrom = request.audio === false ? undefined : driver.audioPath;
+  const startNumber = 1 + (range?.start ?? 0);
+  const preview = request.preview ? PreviewWindow.open(size.width, size.height, fpsText, `liveportrait — ${basename(request.source)}`) : undefined;
   const unregister = request.cleanupOnInterrupt ? onInterrupt(() => Promise.all(sinks.map((s) => s.abort())).then(() => undefined)) : () => {};
   try {
-    const main = previewOnly ? undefined : await openFrameSink(output, { ...size, fps: driver.fpsText, crf: options.output.crf, audioFrom: driver.audioPath });
+    const main = previewOnly ? undefined : await openFrameSink(output, { ...size, fps: fpsText, crf: options.output.crf, audioFrom, startNumber });
     if (main) sinks.push(main);
     const concatPath = main && options.output.concat && !isFrameSequencePattern(output) ? concatPathFor(output) : undefined;
     const sourceTile = concatPath ? comparisonTile(source.input256) : undefined;
-    if (concatPath) sinks.push(await openFrameSink(concatPath, { width: 1536, height: 512, fps: driver.fpsText, crf: options.output.crf, audioFrom: driver.audioPath }));
+    if (concatPath) sinks.push(await openFrameSink(concatPath, { width: 1536, height: 512, fps: fpsText, crf: options.output.crf, audioFrom, startNumber }));
     let frames = 0;
+    // A chunk that does not start at frame 0 still takes frame 0 (the default reference) from its driver;
+    // with smoothing, the warm-up below composes frame 0 first, which arms it exactly as a full run does.
+    const explicitFirst = !!range && range.start > 0 && !options.motion.smooth;
     for (let j = 0; j < drivers.length; j++) {
-      const reference = await findReference(drivers[j], options.motion.reference, request.signal);
+      const reference = await findReference(drivers[j], options.motion.reference, request.signal, explicitFirst);
       if (reference) sources.forEach((_, k) => driverOf(k) === j && animator.setReference(k, reference));
     }
     const timings = request.timings;
@@ -298,7 +333,14 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
       if (timings) timings.record('encode', index, clock() - t);
     };
     for await (const row of readAhead(rows(), SAMPLE_READ_AHEAD)) {
+      request.signal?.throwIfAborted();
       const sample = row[0];
+      if (range && sample.index < range.start) {
+        // Frames before the chunk only advance the smoothing filters (keypoints, no render).
+        if (options.motion.smooth) for (const [k, s] of perFace(row).entries()) await animator.animators[k].drivingKeypoints(s);
+        continue;
+      }
+      if (range && sample.index >= range.end) break;
       const frame = await animator.animate(perFace(row));
       const image = FaceGroup.output(frame);
       const concat = concatPath ? concatFrame(sample.crop256, sourceTile ?? comparisonTile(source.input256), frame.render) : undefined;
@@ -311,7 +353,7 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
         await preview.show(image);
       }
       frames++;
-      request.onProgress?.(frames, driver.frameCount);
+      request.onProgress?.(frames, range ? range.end - range.start : driver.frameCount);
     }
     if (writing) await writing;
     if (frames === 0) throw new SourceInputError(`the driver ${driver.label} produced no frames`);
@@ -334,8 +376,8 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
  * frame N or the most neutral frame ('auto': smallest expression magnitude) through a motion-only
  * pre-pass over the driver — one sample is held, never the frames.
  */
-export async function findReference(driver: Driver, reference: number | 'auto', signal?: AbortSignal): Promise<DrivingSample | undefined> {
-  if (reference === 0) return undefined;
+export async function findReference(driver: Driver, reference: number | 'auto', signal?: AbortSignal, explicitFirst = false): Promise<DrivingSample | undefined> {
+  if (reference === 0 && !explicitFirst) return undefined;
   if (driver.kind === 'webcam') throw new SourceInputError(`--reference ${reference} needs the whole driver in advance; a webcam starts from its first frame (use --reference 0)`);
   let best: DrivingSample | undefined;
   let bestMagnitude = Infinity;

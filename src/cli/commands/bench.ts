@@ -7,6 +7,8 @@ import { packDirectory } from '../../models/paths.js';
 import { DRIVING_CROP_MODES, type DrivingCropMode } from '../../pipeline/options.js';
 import { defaultBenchInputs, formatBench, formatFacesBench, mib, runBench, runFacesBench, FACES_BENCH_PORTRAITS } from '../../bench/run-bench.js';
 import { runMemoryBench } from '../../bench/memory.js';
+import { formatServiceBench, runServiceBench, type WorkerLayout } from '../../service/bench.js';
+import { SERVICE_DEFAULTS } from '../../service/config.js';
 import { comparePrecision, formatPrecisionComparison } from '../../bench/compare-precision.js';
 import { precisionOption } from './animate.js';
 
@@ -25,7 +27,22 @@ interface BenchOpts {
   cropDriving: DrivingCropMode;
   pasteback: boolean;
   json?: boolean;
+  jobs: number;
+  workers: string;
+  jobFrames: number;
+  chunkFrames: number;
   faces?: number[];
+}
+
+/** '1,2' (one thread each unless --threads) or '1x2,2x1' (workers × threads). */
+function workerLayouts(text: string, threads: number | undefined): WorkerLayout[] {
+  return text.split(',').map((part) => {
+    const [w, t] = part.trim().split('x');
+    return {
+      workers: expectInteger('--workers', parseNumberOption('--workers', w), 1),
+      threads: t === undefined ? (threads ?? 1) : expectInteger('--workers', parseNumberOption('--workers', t), 1),
+    };
+  });
 }
 
 /** `--faces N` measures 1…N faces; `--faces 1,3` those counts. */
@@ -45,7 +62,7 @@ export function registerBench(program: Command): Command {
   return program
     .command('bench')
     .description('benchmark the real pipeline (video → mp4 with paste-back): per-stage ms, fps, overhead, peak RSS; or `bench memory`')
-    .addArgument(new Argument('[mode]', 'speed (default) or memory (peak RSS of a short and a long run, each in its own process)').choices(['speed', 'memory']).default('speed'))
+    .addArgument(new Argument('[mode]', 'speed (default), memory (peak RSS of a short and a long run, each in its own process) or service (HTTP API + workers vs animate)').choices(['speed', 'memory', 'service']).default('speed'))
     .addOption(new Option('--models <dir>', 'model pack directory (e.g. a forged pack: liveportrait models forge DIR)'))
     .addOption(new Option('--device <name>', 'execution provider').choices(DEVICES.filter((d) => d !== 'wasm')).default('cpu'))
     .addOption(new Option('--threads <n>', `onnxruntime intra-op threads (0 = one per physical core; at most ${DEFAULTS.runtime.maxThreadsPerCore}× the cores)`).argParser(parseThreads))
@@ -60,6 +77,10 @@ export function registerBench(program: Command): Command {
     .addOption(new Option('--crop-driving <mode>', 'crop driving frames around the face (on: time per-frame detection/tracking)').choices(DRIVING_CROP_MODES).default('auto'))
     .option('--no-pasteback', 'time the 512×512 render without paste-back')
     .option('--json', 'print the result as JSON')
+    .addOption(new Option('--jobs <n>', 'service: jobs submitted at once').argParser(int('--jobs', 1)).default(20))
+    .option('--workers <list>', "service: worker layouts to compare, e.g. '1,2' or '1x2,2x1' (workers × threads)", '1,2')
+    .addOption(new Option('--job-frames <n>', 'service: frames per job').argParser(int('--job-frames', 1)).default(100))
+    .addOption(new Option('--chunk-frames <n>', 'service: frames per render job').argParser(int('--chunk-frames', 1)).default(SERVICE_DEFAULTS.chunkFrames))
     .addOption(
       new Option('--faces <n>', `multi-face speed: 1…N faces (N ≤ ${FACES_BENCH_PORTRAITS.length}) side by side, one driver, ms/frame and the ratio to N × the single-face W+G time`).argParser(
         faceCounts,
@@ -70,11 +91,12 @@ export function registerBench(program: Command): Command {
       '\nExamples:\n' +
         '  liveportrait models forge packs/forged && liveportrait bench --models packs/forged --frames 10\n' +
         '  liveportrait models standins packs/standins && liveportrait bench memory --models packs/standins --frames 30,300\n' +
+        '  liveportrait bench service --models packs/standins --jobs 20 --workers 1,2   (needs redis-server)\n' +
         '  liveportrait bench --models packs/forged --faces 3 --frames 10     (1, 2 and 3 faces)\n' +
         'Per-stage times are medians over the measured frames; end-to-end is the median interval between\n' +
         'finished frames, so work that overlaps (decode and M ahead of W+G, encoding behind it) is counted once.',
     )
-    .action(async (mode: 'speed' | 'memory', o: BenchOpts) => {
+    .action(async (mode: 'speed' | 'memory' | 'service', o: BenchOpts) => {
       const defaults = defaultBenchInputs();
       const source = o.source ?? defaults.source;
       const driving = o.driving ?? (mode === 'memory' ? defaults.longDriving : defaults.driving);
@@ -84,6 +106,21 @@ export function registerBench(program: Command): Command {
       const log = (line: string) => {
         if (!o.json) process.stderr.write(line);
       };
+      if (mode === 'service') {
+        const r = await runServiceBench({
+          models,
+          source,
+          driving,
+          jobs: o.jobs,
+          frames: o.jobFrames,
+          chunkFrames: o.chunkFrames,
+          layouts: workerLayouts(o.workers, o.threads),
+          cli: process.argv[1],
+          log,
+        });
+        process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : `${formatServiceBench(r)}\n`);
+        return;
+      }
       if (mode === 'memory') {
         const frames = frameCounts(o.frames ?? '30,300');
         const r = await runMemoryBench({ models, source, driving, frames, threads: o.threads, onRun: (n) => log(`running ${n} frames in a child process…\n`) });

@@ -7,6 +7,7 @@ import { registerAnimate } from './animate.js';
 import { registerCrop } from './crop.js';
 import { registerEdit } from './edit.js';
 import { registerBench } from './bench.js';
+import { registerServe } from './serve.js';
 
 /** Registers every subcommand. Each module adds one command (with its own --help) to the program. */
 export function registerCommands(program: Command): void {
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerCrop(program);
   registerEdit(program);
   registerBench(program);
+  registerServe(program);
 }
