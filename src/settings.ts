@@ -36,6 +36,15 @@ export const DEFAULTS = {
     /** 0 = let onnxruntime choose (one thread per physical core). */
     threads: 0,
     precision: 'fp32' as Precision,
+    /**
+     * Intra-op threads are bounded by this many per core present (more only thrashes: 1000 threads
+     * start ~8000 OS threads, 100000 exhaust memory); above one per core a warning is printed.
+     */
+    maxThreadsPerCore: 4,
+  },
+  download: {
+    /** A server that sends nothing for this long is given up (milliseconds). */
+    idleTimeoutMs: 30_000,
   },
   quantize: {
     /** Roles `models quantize` writes int8 variants for, and the only ones `--precision int8` swaps. */

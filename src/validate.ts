@@ -111,3 +111,16 @@ export function parseNumberOption(name: string, text: string, min = -Infinity, m
   }
   return expectNumber(name, value, min, max);
 }
+
+/**
+ * Intra-op thread count: 0 (the runtime's choice) up to `maxPerCore` × the cores present. Returns the
+ * count and, above one thread per core, a warning to show.
+ */
+export function expectThreads(name: string, value: unknown, cores: number, maxPerCore: number): { threads: number; warning?: string } {
+  const max = Math.max(1, Math.floor(cores)) * maxPerCore;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
+    throw new OptionError(name, `Expected an integer between 0 and ${max} (${maxPerCore}× the ${cores} cores present) for ${name} but received ${describe(value)}`);
+  }
+  const warning = value > cores ? `${name} ${value} is more than the ${cores} cores present: threads will compete for them` : undefined;
+  return { threads: value, warning };
+}

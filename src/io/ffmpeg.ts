@@ -3,6 +3,7 @@
  * that binary lookup, stderr capture and "ffmpeg is not installed" errors are handled once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { extname, resolve } from 'node:path';
 
 /** The ffmpeg executable: `FFMPEG_PATH` if set, else `ffmpeg` from PATH. */
 export function ffmpegPath(): string {
@@ -40,6 +41,49 @@ function indent(text: string): string {
     .join('\n');
 }
 
+/**
+ * Playlists make ffmpeg open further files or URLs named inside them; inputs are single media files, so
+ * these are refused by extension here and by detected format in probeMedia.
+ */
+export const PLAYLIST_EXTENSIONS: ReadonlySet<string> = new Set(['.m3u8', '.m3u', '.ffconcat', '.concat', '.pls', '.sdp']);
+/** ffprobe format names of playlist-like demuxers (content sniffing finds them whatever the extension). */
+export const PLAYLIST_FORMATS: ReadonlySet<string> = new Set(['hls', 'concat', 'sdp', 'rtp']);
+
+export class UnsafeMediaPathError extends Error {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${path}: ${reason}`);
+    this.name = 'UnsafeMediaPathError';
+  }
+}
+
+/**
+ * A local file as ffmpeg and ffprobe must be given it: `file:` + the absolute path. A name such as
+ * '-report' is then never an option, and 'concat:a.mp4|b.mp4' or 'http://…' never a protocol.
+ */
+export function mediaFileArg(path: string): string {
+  if (path === '' || path.includes('\0')) throw new UnsafeMediaPathError(JSON.stringify(path), 'not a usable file name');
+  return `file:${resolve(path)}`;
+}
+
+/** Throws when `path` names a playlist (.m3u8, .ffconcat…), which would make ffmpeg read other files. */
+export function assertNotPlaylist(path: string): void {
+  if (PLAYLIST_EXTENSIONS.has(extname(path).toLowerCase())) {
+    throw new UnsafeMediaPathError(path, `playlists (${[...PLAYLIST_EXTENSIONS].join(', ')}) are not accepted as input: give the media file itself`);
+  }
+}
+
+/**
+ * The arguments that open one local media file as an input: only the file protocol may be used, also by
+ * any demuxer that would open further files.
+ */
+export function mediaInputArgs(path: string): string[] {
+  assertNotPlaylist(path);
+  return ['-protocol_whitelist', 'file', '-i', mediaFileArg(path)];
+}
+
 export interface ProcessExit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -54,6 +98,11 @@ export interface MediaProcess {
   readonly exited: Promise<ProcessExit>;
   /** The last lines of stderr (at most about 4 KB). */
   stderrTail(): string;
+  /**
+   * Lines in which ffmpeg reported failing to write its output (disk full, I/O error, trailer not
+   * written). ffmpeg 5.1 still exits 0 after some of these, so writers must check this too.
+   */
+  writeErrors(): readonly string[];
   /** Resolves once the executable is running; rejects (FfmpegNotFoundError…) when it could not be started. */
   readonly started: Promise<void>;
   /** True once `exited` has settled. */
@@ -69,6 +118,10 @@ export interface SpawnMediaOptions {
   stdin?: 'pipe' | 'ignore';
   stdout?: 'pipe' | 'ignore';
 }
+
+/** What ffmpeg prints when its output could not be written, whatever the exit status. */
+const WRITE_ERROR = /No space left on device|Disk quota exceeded|Input\/output error|File too large|Error writing trailer|Error submitting a packet to the muxer|av_interleaved_write_frame\(\)|Error closing file/i;
+const MAX_WRITE_ERRORS = 8;
 
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -90,10 +143,19 @@ export function spawnMedia(executable: string, args: readonly string[], options:
   });
   running.add(child);
   let tail = '';
+  let line = '';
+  const writeErrors: string[] = [];
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (text: string) => {
     tail += text;
     if (tail.length > 2 * STDERR_TAIL_BYTES) tail = tail.slice(-STDERR_TAIL_BYTES);
+    const lines = (line + text).split(/\r?\n|\r/);
+    line = (lines.pop() ?? '').slice(-STDERR_TAIL_BYTES);
+    for (const l of lines) if (WRITE_ERROR.test(l) && writeErrors.length < MAX_WRITE_ERRORS) writeErrors.push(l.trim());
+  });
+  child.stderr?.on('end', () => {
+    if (WRITE_ERROR.test(line) && writeErrors.length < MAX_WRITE_ERRORS) writeErrors.push(line.trim());
+    line = '';
   });
   let done = false;
   const exited = new Promise<ProcessExit>((resolve) => {
@@ -121,6 +183,7 @@ export function spawnMedia(executable: string, args: readonly string[], options:
     exited,
     started,
     hasExited: () => done,
+    writeErrors: () => writeErrors,
     stderrTail: () =>
       tail
         .slice(-STDERR_TAIL_BYTES)
@@ -147,6 +210,7 @@ export async function runFfmpeg(args: readonly string[], what: string): Promise<
   const exit = await proc.exited;
   if (exit.spawnError) throw exit.spawnError;
   if (exit.code !== 0) throw new FfmpegError(`${what}: ffmpeg ${describeExit(exit)}`, proc.stderrTail(), exit.code);
+  if (proc.writeErrors().length) throw new FfmpegError(`${what}: ffmpeg could not write its output`, proc.writeErrors().join('\n'), exit.code);
 }
 
 /** Runs an executable to completion and returns all of its output; for ffprobe and device listing (small outputs). */

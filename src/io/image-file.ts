@@ -3,12 +3,12 @@
  * phone portrait comes out upright.
  */
 import sharp from 'sharp';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, extname } from 'node:path';
+import { extname } from 'node:path';
 import { createRgbImage, type RgbImage } from '../image/types.js';
 import { DEFAULTS } from '../settings.js';
-import { describeExit, ffmpegPath, spawnMedia } from './ffmpeg.js';
+import { describeExit, ffmpegPath, mediaInputArgs, spawnMedia } from './ffmpeg.js';
 import { ImageReadError, checkInputFile, checkPixelLimit, sharpHeader } from './input-file.js';
+import { writeFileAtomic } from './partial-file.js';
 import { probeMedia } from './probe.js';
 
 export { ImageReadError } from './input-file.js';
@@ -44,7 +44,7 @@ async function readImageWithFfmpeg(path: string): Promise<RgbImage> {
   if (info && !info.isImage) throw new ImageReadError(path, 'it is a video, not an image');
   if (!info) throw new ImageReadError(path, 'not a supported or intact image');
   checkPixelLimit(path, info.width, info.height);
-  const proc = spawnMedia(ffmpegPath(), ['-hide_banner', '-nostdin', '-v', 'error', '-i', path, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
+  const proc = spawnMedia(ffmpegPath(), ['-hide_banner', '-nostdin', '-v', 'error', ...mediaInputArgs(path), '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
   const chunks: Buffer[] = [];
   proc.child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
   const exit = await proc.exited;
@@ -93,14 +93,5 @@ export async function encodeImage(image: RgbImage, format: ImageFormat, quality 
  */
 export async function writeImage(path: string, image: RgbImage, quality = 95): Promise<void> {
   const bytes = await encodeImage(image, imageFormatFromPath(path), quality);
-  await mkdir(dirname(path) || '.', { recursive: true });
-  const tmp = `${path}.partial-${process.pid}`;
-  try {
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(path, bytes);
 }

@@ -35,3 +35,9 @@ export function defaultOutputPaths(outputDir: string, sourcePath: string, drivin
 export function defaultTemplatePath(drivingPath: string, outputDir?: string): string {
   return join(outputDir ?? dirname(drivingPath), `${fileStem(drivingPath)}.json`);
 }
+
+/** The side-by-side companion of an animate output: 'out.mp4' → 'out_concat.mp4' in the same folder. */
+export function concatPathFor(output: string): string {
+  const ext = extname(output);
+  return join(dirname(output), `${basename(output, ext)}_concat${ext || '.mp4'}`);
+}

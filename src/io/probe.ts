@@ -3,7 +3,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { DEFAULTS } from '../settings.js';
-import { captureOutput, describeExit, ffprobePath } from './ffmpeg.js';
+import { PLAYLIST_FORMATS, assertNotPlaylist, captureOutput, describeExit, ffprobePath, mediaFileArg, mediaInputArgs } from './ffmpeg.js';
 
 export interface MediaInfo {
   readonly path: string;
@@ -96,24 +96,26 @@ function streamRotation(stream: ProbeStream): number {
 
 function firstLine(text: string, path: string): string {
   const line = text.split('\n').find((l) => l.trim() !== '') ?? '';
-  // ffprobe prefixes its message with the path; the error already names it.
-  return line.startsWith(`${path}: `) ? line.slice(path.length + 2) : line;
+  // ffprobe prefixes its message with the path it was given; the error already names it.
+  const given = mediaFileArg(path);
+  return line.startsWith(`${given}: `) ? line.slice(given.length + 2) : line;
 }
 
 async function countPackets(path: string): Promise<number> {
-  const { stdout, exit } = await captureOutput(ffprobePath(), ['-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', path]);
+  const { stdout, exit } = await captureOutput(ffprobePath(), ['-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', ...mediaInputArgs(path)]);
   const n = Number.parseInt(stdout.trim(), 10);
   return exit.code === 0 && Number.isFinite(n) ? n : NaN;
 }
 
 /** Whether a file (video or audio-only) has an audio stream; used to decide whether to mux its audio. */
 export async function probeHasAudio(path: string): Promise<boolean> {
+  assertNotPlaylist(path);
   try {
     await stat(path);
   } catch {
     throw new MediaNotFoundError(path);
   }
-  const { stdout, stderr, exit } = await captureOutput(ffprobePath(), ['-v', 'error', '-select_streams', 'a', '-show_entries', 'stream=codec_type', '-of', 'csv=p=0', path]);
+  const { stdout, stderr, exit } = await captureOutput(ffprobePath(), ['-v', 'error', '-select_streams', 'a', '-show_entries', 'stream=codec_type', '-of', 'csv=p=0', ...mediaInputArgs(path)]);
   if (exit.code !== 0) throw new MediaReadError(path, `ffprobe: ${firstLine(stderr, path) || describeExit(exit)}`);
   return stdout.includes('audio');
 }
@@ -128,6 +130,7 @@ export interface ProbeOptions {
 
 /** Probes a video or image file with ffprobe. */
 export async function probeMedia(path: string, options: ProbeOptions = {}): Promise<MediaInfo> {
+  assertNotPlaylist(path);
   try {
     const st = await stat(path);
     if (st.isDirectory()) throw new MediaReadError(path, 'it is a directory');
@@ -137,7 +140,7 @@ export async function probeMedia(path: string, options: ProbeOptions = {}): Prom
     if (err instanceof MediaReadError) throw err;
     throw new MediaNotFoundError(path);
   }
-  const { stdout, stderr, exit } = await captureOutput(ffprobePath(), ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path]);
+  const { stdout, stderr, exit } = await captureOutput(ffprobePath(), ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...mediaInputArgs(path)]);
   if (exit.code !== 0) throw new MediaReadError(path, `ffprobe: ${firstLine(stderr, path) || describeExit(exit)}`);
   let parsed: ProbeOutput;
   try {
@@ -147,6 +150,9 @@ export async function probeMedia(path: string, options: ProbeOptions = {}): Prom
   }
   const streams = parsed.streams ?? [];
   const formatName = parsed.format?.format_name ?? '';
+  if (formatName.split(',').some((f) => PLAYLIST_FORMATS.has(f))) {
+    throw new MediaReadError(path, `it is a playlist (${formatName}), which would make ffmpeg read other files: give the media file itself`);
+  }
   // Cover art inside audio files shows up as a video stream with the attached_pic disposition.
   const video = streams.find((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
   if (!video || formatName === 'tty' || video.codec_name === 'ansi') {

@@ -3,12 +3,11 @@
  * own; write them atomically, whole or frame by frame. The format itself is in template-format.ts.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { onInterrupt } from './interrupt.js';
 import { InputFileError, checkInputFile } from './input-file.js';
 import { describeJsonSyntaxError } from '../validate.js';
-import { partialPathFor, trackPartial, untrackPartial } from './partial-file.js';
+import { createPartialOutput, writeFileAtomic, type PartialOutput } from './partial-file.js';
 import { TemplateError, checkRatios, frameJson, parseTemplate, serializeTemplate, templateHead, templateTail, type MotionTemplate, type TemplateFrame } from './template-format.js';
 
 export { TEMPLATE_FORMAT, TemplateError, parseTemplate, serializeTemplate, type MotionTemplate, type TemplateFrame } from './template-format.js';
@@ -38,29 +37,10 @@ export async function readTemplate(path: string): Promise<MotionTemplate> {
   return parseTemplate(json, path);
 }
 
-async function commit(partial: string, path: string): Promise<void> {
-  try {
-    await rename(partial, path);
-  } finally {
-    await rm(partial, { force: true });
-    untrackPartial(partial);
-  }
-}
-
 /** Writes a whole template atomically (temporary file beside it, then rename). */
 export async function writeTemplate(path: string, template: MotionTemplate): Promise<void> {
   const text = serializeTemplate(template, path);
-  await mkdir(dirname(path) || '.', { recursive: true });
-  const partial = partialPathFor(path);
-  trackPartial(partial);
-  try {
-    await writeFile(partial, text);
-  } catch (err) {
-    await rm(partial, { force: true });
-    untrackPartial(partial);
-    throw err;
-  }
-  await commit(partial, path);
+  await writeFileAtomic(path, text);
 }
 
 export interface TemplateWriterOptions {
@@ -83,7 +63,7 @@ export interface FrameRatios {
  */
 export class TemplateWriter {
   private readonly stream: WriteStream;
-  private readonly partial: string;
+  private readonly partial: PartialOutput;
   private readonly eyeRatios: number[][] = [];
   private readonly lipRatios: number[] = [];
   private count = 0;
@@ -97,7 +77,7 @@ export class TemplateWriter {
     readonly path: string,
     fps: number,
     stream: WriteStream,
-    partial: string,
+    partial: PartialOutput,
     cleanupOnInterrupt: boolean,
   ) {
     this.stream = stream;
@@ -109,10 +89,8 @@ export class TemplateWriter {
 
   static async open(path: string, options: TemplateWriterOptions): Promise<TemplateWriter> {
     templateHead(options.fps, path); // validates fps before any file is created
-    await mkdir(dirname(path) || '.', { recursive: true });
-    const partial = partialPathFor(path);
-    trackPartial(partial);
-    return new TemplateWriter(path, options.fps, createWriteStream(partial), partial, options.cleanupOnInterrupt ?? false);
+    const partial = await createPartialOutput(path);
+    return new TemplateWriter(path, options.fps, createWriteStream(partial.path, { flags: 'wx' }), partial, options.cleanupOnInterrupt ?? false);
   }
 
   get frames(): number {
@@ -162,11 +140,10 @@ export class TemplateWriter {
       this.stream.end(tail, () => resolve());
     });
     if (this.streamError) {
-      await rm(this.partial, { force: true });
-      untrackPartial(this.partial);
+      await this.partial.discard();
       throw this.streamError;
     }
-    await commit(this.partial, this.path);
+    await this.partial.commit();
     this.unregisterInterrupt?.();
     return { path: this.path, frames: this.count };
   }
@@ -179,8 +156,7 @@ export class TemplateWriter {
       if (this.stream.closed) resolve();
       else this.stream.destroy().once('close', () => resolve());
     });
-    await rm(this.partial, { force: true });
-    untrackPartial(this.partial);
+    await this.partial.discard();
     this.unregisterInterrupt?.();
   }
 }

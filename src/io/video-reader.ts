@@ -13,7 +13,8 @@
 import { expectInteger } from '../validate.js';
 import { parseFrameRate } from './frame-rate.js';
 import { probeMedia, type MediaInfo } from './probe.js';
-import { readRawFrames, type VideoFrame } from './raw-frames.js';
+import { mediaInputArgs } from './ffmpeg.js';
+import { VideoReadError, readRawFrames, type VideoFrame } from './raw-frames.js';
 
 export { VideoReadError, type VideoFrame } from './raw-frames.js';
 
@@ -32,6 +33,10 @@ export interface VideoReadOptions {
   /** How `size` is reached: 'stretch' (default) scales to exactly that size; 'cover' keeps the aspect ratio and crops the overflow centrally. */
   readonly fit?: 'stretch' | 'cover';
   readonly signal?: AbortSignal;
+  /** Fail (instead of warning) when fewer frames decode than the file states. */
+  readonly strict?: boolean;
+  /** Receives warnings such as a truncated video (once per reader). */
+  readonly onWarning?: (message: string) => void;
 }
 
 export interface VideoReader extends AsyncIterable<VideoFrame> {
@@ -73,14 +78,29 @@ export async function openVideoReader(path: string, options: VideoReadOptions = 
   if (rate && !info.isImage && Number.isFinite(info.duration)) expectedFrames = Math.max(1, Math.round(info.duration * fps));
   if (options.maxFrames !== undefined) expectedFrames = Math.min(expectedFrames, options.maxFrames);
 
-  const filters = [`fps=${fpsRational}`];
+  // eof_action=pass: the fps filter would otherwise drop a last frame whose timestamp rounds past the
+  // end (352 frames at 30000/1001 in a 600 timescale decode as 351).
+  const filters = [`fps=${fpsRational}:eof_action=pass`];
   if (options.size) filters.push(scaleFilter(options.size, options.fit));
-  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-i', path, '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', filters.join(',')];
+  const args = ['-hide_banner', '-nostdin', '-v', 'error', ...mediaInputArgs(path), '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', filters.join(',')];
   if (options.maxFrames !== undefined) args.push('-frames:v', String(options.maxFrames));
   args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
 
-  const frames = (signal = options.signal) =>
-    readRawFrames(args, { label: path, width, height, fps, maxFrames: options.maxFrames, signal, mode: 'wait' });
+  // A frame count the container states (not an estimate) is checked against what decodes.
+  const checkCount = !rate && (info.frameCountSource === 'nb_frames' || info.frameCountSource === 'packets');
+  let warned = false;
+  const frames = async function* (signal = options.signal): AsyncGenerator<VideoFrame, void, undefined> {
+    let decoded = 0;
+    for await (const frame of readRawFrames(args, { label: path, width, height, fps, maxFrames: options.maxFrames, signal, mode: 'wait' })) {
+      yield frame;
+      decoded++;
+    }
+    if (!checkCount || decoded >= expectedFrames - 1) return;
+    const message = `decoded ${decoded} of the ${expectedFrames} frames ${path} states: the video is truncated or damaged`;
+    if (options.strict) throw new VideoReadError(path, `${message} (--strict)`);
+    if (!warned) options.onWarning?.(`${message}; continuing with ${decoded} frames (--strict makes this an error)`);
+    warned = true;
+  };
   return { info, width, height, fps, fpsRational, expectedFrames, frames, [Symbol.asyncIterator]: () => frames() };
 }
 

@@ -11,17 +11,16 @@
  * cropped by default ('crop', like the original's source_division cropping of inputs) or a black one is
  * added ('pad'). The encoded size is reported as outputWidth/outputHeight.
  */
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, extname } from 'node:path';
+import { extname } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { RgbImage } from '../image/types.js';
 import { DEFAULTS } from '../settings.js';
 import { OptionError, expectInteger, expectNumber, expectOneOf } from '../validate.js';
-import { describeExit, ffmpegPath, spawnMedia, type MediaProcess } from './ffmpeg.js';
+import { describeExit, ffmpegPath, mediaFileArg, mediaInputArgs, spawnMedia, type MediaProcess } from './ffmpeg.js';
 import { parseFrameRate } from './frame-rate.js';
 import { onInterrupt } from './interrupt.js';
-import { partialPathFor, trackPartial, untrackPartial } from './partial-file.js';
-import { probeHasAudio } from './probe.js';
+import { createPartialOutput, type PartialOutput } from './partial-file.js';
+import { probeHasAudio, probeMedia } from './probe.js';
 
 export interface VideoWriterOptions {
   /** Size of the frames that will be written. */
@@ -102,7 +101,7 @@ export class VideoWriter {
     readonly path: string,
     readonly width: number,
     readonly height: number,
-    private readonly partialPath: string,
+    private readonly partial: PartialOutput,
     private readonly proc: MediaProcess,
     outputSize: { width: number; height: number },
     hasAudio: boolean,
@@ -135,8 +134,8 @@ export class VideoWriter {
     let hasAudio = false;
     if (options.audioFrom !== undefined) hasAudio = options.audioFromHasAudio ?? (await probeHasAudio(options.audioFrom));
 
-    const args = ['-hide_banner', '-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-framerate', rate.text, '-i', 'pipe:0'];
-    if (hasAudio) args.push('-i', options.audioFrom as string);
+    const args = ['-hide_banner', '-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`, '-framerate', rate.text, '-i', 'pipe:0'];
+    if (hasAudio) args.push(...mediaInputArgs(options.audioFrom as string));
     args.push('-map', '0:v:0');
     if (hasAudio) args.push('-map', '1:a:0');
     const filters: string[] = [];
@@ -149,20 +148,18 @@ export class VideoWriter {
     if (options.preset) args.push('-preset', options.preset);
     args.push('-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv');
     if (hasAudio) args.push(...AUDIO_ENCODE_ARGS);
-    const partialPath = partialPathFor(path);
     if (FASTSTART_CONTAINERS.has(extname(path).toLowerCase())) args.push('-movflags', '+faststart');
-    args.push(partialPath);
-
-    await mkdir(dirname(path) || '.', { recursive: true });
-    trackPartial(partialPath);
+    // -n: the temporary name is new in a fresh private folder; ffmpeg must never overwrite anything.
+    const partial = await createPartialOutput(path);
+    args.push('-n', mediaFileArg(partial.path));
     const proc = spawnMedia(ffmpegPath(), args, { stdin: 'pipe', stdout: 'ignore' });
     try {
       await proc.started;
     } catch (err) {
-      untrackPartial(partialPath);
+      await partial.discard();
       throw err;
     }
-    return new VideoWriter(path, width, height, partialPath, proc, outputSize, hasAudio, options.cleanupOnInterrupt ?? false);
+    return new VideoWriter(path, width, height, partial, proc, outputSize, hasAudio, options.cleanupOnInterrupt ?? false);
   }
 
   get frames(): number {
@@ -226,16 +223,40 @@ export class VideoWriter {
       await this.discard();
       throw new VideoWriteError(this.path, exit.spawnError?.message ?? `ffmpeg ${describeExit(exit)}`, this.proc.stderrTail());
     }
+    // ffmpeg 5.1 exits 0 after "Error writing trailer … No space left on device": check what it said,
+    // then check the file itself before it may take the target's place.
+    const writeErrors = this.proc.writeErrors();
+    if (writeErrors.length) {
+      await this.discard();
+      throw new VideoWriteError(this.path, 'ffmpeg could not write the video', writeErrors.join('\n'));
+    }
+    await this.checkWritten();
     try {
-      await rename(this.partialPath, this.path);
+      await this.partial.commit();
     } catch (err) {
       await this.discard();
       throw new VideoWriteError(this.path, `cannot move the finished video into place (${(err as Error).message})`);
     }
-    untrackPartial(this.partialPath);
     this.unregisterInterrupt?.();
     this.state = 'closed';
     return { path: this.path, frames: this.framesWritten, width: this.outputWidth, height: this.outputHeight, hasAudio: this.hasAudio };
+  }
+
+  /** Probes the finished temporary file: it must be a readable video with the frames written. */
+  private async checkWritten(): Promise<void> {
+    let reason: string | undefined;
+    try {
+      const info = await probeMedia(this.partial.path, { countPackets: false });
+      if (info.frameCountSource === 'nb_frames' && info.frameCount < this.framesWritten) {
+        reason = `the finished file holds ${info.frameCount} of the ${this.framesWritten} frames written`;
+      }
+    } catch (err) {
+      reason = `the finished file is not readable (${(err as Error).message})`;
+    }
+    if (reason) {
+      await this.discard();
+      throw new VideoWriteError(this.path, reason);
+    }
   }
 
   /** Stops ffmpeg and deletes the temporary file; the target path is left as it was. Safe to call twice. */
@@ -249,8 +270,7 @@ export class VideoWriter {
     if (this.state !== 'closed') this.state = 'aborted';
     this.stdin.destroy();
     await this.proc.kill();
-    await rm(this.partialPath, { force: true });
-    untrackPartial(this.partialPath);
+    await this.partial.discard();
     this.unregisterInterrupt?.();
   }
 }

@@ -2,12 +2,11 @@
  * YUV4MPEG2 (.y4m) files (Node only): the uncompressed format that Chromium's fake camera
  * (--use-file-for-fake-video-capture) plays, so browser tests can drive the app with a real video.
  */
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, stat } from 'node:fs/promises';
 import { OptionError, expectInteger } from '../validate.js';
-import { runFfmpeg } from './ffmpeg.js';
+import { mediaFileArg, mediaInputArgs, runFfmpeg } from './ffmpeg.js';
 import { parseFrameRate } from './frame-rate.js';
-import { partialPathFor, trackPartial, untrackPartial } from './partial-file.js';
+import { createPartialOutput } from './partial-file.js';
 import { probeMedia } from './probe.js';
 import { scaleFilter } from './video-reader.js';
 
@@ -44,19 +43,17 @@ export async function videoToY4m(src: string, dst: string, options: Y4mOptions =
   const height = expectInteger('height', options.height ?? info.height - (info.height % 2), 2);
   if (width % 2 || height % 2) throw new OptionError('size', `Expected even width and height for a 4:2:0 .y4m but received ${width}x${height}`);
   const rate = options.fps !== undefined ? parseFrameRate('fps', options.fps).text : info.fpsRational;
-  const args = ['-v', 'error', '-y', '-i', src, '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', `fps=${rate},${scaleFilter({ width, height }, 'cover')}`, '-pix_fmt', 'yuv420p'];
+  const args = ['-v', 'error', ...mediaInputArgs(src), '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', `fps=${rate}:eof_action=pass,${scaleFilter({ width, height }, 'cover')}`, '-pix_fmt', 'yuv420p'];
   if (options.maxFrames !== undefined) args.push('-frames:v', String(expectInteger('maxFrames', options.maxFrames, 1)));
-  const partial = partialPathFor(dst);
-  args.push('-f', 'yuv4mpegpipe', partial);
-  await mkdir(dirname(dst) || '.', { recursive: true });
-  trackPartial(partial);
+  const partial = await createPartialOutput(dst);
+  args.push('-f', 'yuv4mpegpipe', '-n', mediaFileArg(partial.path));
   try {
     await runFfmpeg(args, `cannot convert ${src} to ${dst}`);
-    await rename(partial, dst);
-  } finally {
-    await rm(partial, { force: true });
-    untrackPartial(partial);
+  } catch (err) {
+    await partial.discard();
+    throw err;
   }
+  await partial.commit();
   return readY4mHeader(dst);
 }
 

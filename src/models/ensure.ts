@@ -4,11 +4,11 @@
  * the run fails naming the files.
  */
 import { join } from 'node:path';
-import type { Role } from './contract.js';
+import type { DetectorKind } from '../settings.js';
 import { bundledModel } from './bundled.js';
 import { downloadFile, type DownloadProgress } from './download.js';
 import { fileExists, missingRequired, openPackDirectory, MissingModelsError, type PackDirectory } from './pack-dir.js';
-import type { PackFile } from './packs.js';
+import { requiredRoleGroups, type PackFile } from './packs.js';
 
 /** True when LIVEPORTRAIT_OFFLINE asks for no downloads ('1', 'true', 'yes'). */
 export function offlineFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -16,8 +16,8 @@ export function offlineFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 export interface EnsureModelsOptions {
-  /** Roles needed beyond the animation's (e.g. the detector's). */
-  readonly roles?: readonly Role[];
+  /** The face detector the run uses (its roles are required too); default yunet. */
+  readonly detector?: DetectorKind;
   /** Whether the animation roles (F, M, W+G, stitching) are needed; default true. */
   readonly animation?: boolean;
   /** Never download: fail naming the files instead. */
@@ -48,7 +48,7 @@ async function missingDefaults(pack: PackDirectory): Promise<PackFile[]> {
  */
 export async function ensureModels(dir: string, options: EnsureModelsOptions = {}): Promise<PackFile[]> {
   const pack = await openPackDirectory(dir);
-  const required = await missingRequired(pack, options.roles ?? [], options.animation ?? true);
+  const required = await missingRequired(pack, requiredRoleGroups(options.detector ?? 'yunet', { animation: options.animation ?? true }));
   if (!required.length) return [];
   const wanted = [...required];
   for (const entry of await missingDefaults(pack)) if (!wanted.includes(entry)) wanted.push(entry);

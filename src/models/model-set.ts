@@ -5,6 +5,7 @@
 import type { Role } from './contract.js';
 import { assertRequiredPresent, openPackDirectory, resolveRole, type PackDirectory } from './pack-dir.js';
 import { loadModel, type LoadedModel } from './session.js';
+import { DETECTOR_ROLES, requiredRoleGroups } from './packs.js';
 import { assemblePortraitModels, type AppearanceExtractor, type MotionExtractor, type StitchingModels, type WarpGenerator } from './wrappers.js';
 import type { SessionOptions } from '../runtime/onnx.js';
 import { DEFAULTS, type DetectorKind, type Precision } from '../settings.js';
@@ -59,17 +60,11 @@ export async function resolveInt8Variant(role: Role, fp32Path: string): Promise<
 
 export { QuantizedVariantError };
 
-export const DETECTOR_ROLES: Record<DetectorKind, Role[]> = {
-  yunet: ['detector_yunet'],
-  insightface: ['detector_scrfd', 'landmark106'],
-  facemesh: ['detector_yunet', 'facemesh'],
-};
-
 /** Loads only the face models of a pack (detector and landmarks) for the chosen detector. */
 export async function loadFaceModels(dir: string, options: ModelSetOptions = {}): Promise<FaceModels & { release(): Promise<void> }> {
   const pack = await openPackDirectory(dir);
   const kind = options.detector ?? 'yunet';
-  await assertRequiredPresent(pack, DETECTOR_ROLES[kind], false);
+  await assertRequiredPresent(pack, requiredRoleGroups(kind, { animation: false }));
   const get = async (role: Role) => {
     const found = await resolveRole(pack, role);
     return found ? loadModel(role, found.path, options) : undefined;
@@ -91,7 +86,7 @@ export async function loadFaceModels(dir: string, options: ModelSetOptions = {})
 export async function loadModelSet(dir: string, options: ModelSetOptions = {}): Promise<ModelSet> {
   const pack = await openPackDirectory(dir);
   const detectorKind = options.detector ?? 'yunet';
-  await assertRequiredPresent(pack, DETECTOR_ROLES[detectorKind]);
+  await assertRequiredPresent(pack, requiredRoleGroups(detectorKind));
   const loaded: LoadedModel[] = [];
   const quantizedRoles: Role[] = [];
   const load = async (role: Role): Promise<LoadedModel | undefined> => {

@@ -3,10 +3,10 @@
  * each file. Resolving a role to a file goes through here.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Role } from './contract.js';
 import { bundledModel } from './bundled.js';
-import { DEFAULT_PACK, PACK_MANIFEST_FILE, REQUIRED_ROLE_GROUPS, findBuiltinPack, parseManifest, type PackFile, type PackManifest } from './packs.js';
+import { DEFAULT_PACK, PACK_MANIFEST_FILE, PackFileNameError, findBuiltinPack, isPlainFileName, requiredRoleGroups, parseManifest, type PackFile, type PackManifest } from './packs.js';
 import { describeJsonSyntaxError } from '../validate.js';
 
 export interface PackDirectory {
@@ -38,6 +38,13 @@ export async function openPackDirectory(dir: string, packName?: string): Promise
   return { dir, manifest: builtin, ownManifest: false };
 }
 
+/** The path of a pack file; refuses a name that is not plain or that would resolve outside the folder. */
+export function packFilePath(dir: string, file: string): string {
+  const folder = resolve(dir);
+  if (!isPlainFileName(file) || dirname(resolve(folder, file)) !== folder) throw new PackFileNameError(dir, file);
+  return join(dir, file);
+}
+
 export async function fileExists(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isFile();
@@ -53,7 +60,7 @@ export async function fileExists(path: string): Promise<boolean> {
 export async function resolveRole(pack: PackDirectory, role: Role): Promise<{ entry: PackFile; path: string; bundled?: boolean } | undefined> {
   for (const entry of pack.manifest.files) {
     if (entry.role !== role) continue;
-    const path = join(pack.dir, entry.file);
+    const path = packFilePath(pack.dir, entry.file);
     if (await fileExists(path)) return { entry, path };
   }
   const bundled = bundledModel(role);
@@ -82,13 +89,14 @@ export class MissingModelsError extends Error {
   }
 }
 
+type RoleGroups = readonly (readonly (readonly Role[])[])[];
+
 /**
- * The files a run cannot do without that are absent: for each required role group (the animation
- * roles, then `extraRoles`) with no alternative present, the first alternative's entries.
+ * The files a run cannot do without that are absent: for each required role group (from
+ * requiredRoleGroups) with no alternative present, the first alternative's entries.
  */
-export async function missingRequired(pack: PackDirectory, extraRoles: readonly Role[] = [], animation = true): Promise<PackFile[]> {
+export async function missingRequired(pack: PackDirectory, groups: RoleGroups = requiredRoleGroups('yunet')): Promise<PackFile[]> {
   const missing: PackFile[] = [];
-  const groups: (readonly Role[][])[] = [...(animation ? REQUIRED_ROLE_GROUPS.map((g) => [...g]) : []), ...extraRoles.map((r) => [[r]])];
   for (const alternatives of groups) {
     let satisfied = false;
     for (const roles of alternatives) {
@@ -109,8 +117,8 @@ export async function missingRequired(pack: PackDirectory, extraRoles: readonly 
   return missing;
 }
 
-/** Throws MissingModelsError naming every required file that is absent. */
-export async function assertRequiredPresent(pack: PackDirectory, extraRoles: readonly Role[] = [], animation = true): Promise<void> {
-  const missing = await missingRequired(pack, extraRoles, animation);
+/** Throws MissingModelsError naming every required file that is absent (groups from requiredRoleGroups). */
+export async function assertRequiredPresent(pack: PackDirectory, groups: RoleGroups = requiredRoleGroups('yunet')): Promise<void> {
+  const missing = await missingRequired(pack, groups);
   if (missing.length) throw new MissingModelsError(pack.dir, missing);
 }

@@ -4,6 +4,7 @@
  * with it). A pack directory may carry its own manifest (`pack.json`, written for stand-in and forged
  * packs); a directory without one is read with the default pack's manifest.
  */
+import type { DetectorKind } from '../settings.js';
 import type { Role } from './contract.js';
 
 export const PACK_MANIFEST_FILE = 'pack.json';
@@ -185,6 +186,41 @@ export const REQUIRED_ROLE_GROUPS: readonly (readonly Role[][])[] = [
   [['stitching']],
 ];
 
+/** The models each face detector needs (the first is the detector itself). */
+export const DETECTOR_ROLES: Readonly<Record<DetectorKind, readonly Role[]>> = {
+  yunet: ['detector_yunet'],
+  insightface: ['detector_scrfd', 'landmark106'],
+  facemesh: ['detector_yunet', 'facemesh'],
+};
+
+/**
+ * The one definition of "required": what loading a pack for a job checks and what `models verify`
+ * reports. Each group is a list of alternatives, each alternative a set of roles that must all be there.
+ */
+export function requiredRoleGroups(detector: DetectorKind, options: { animation?: boolean } = {}): Role[][][] {
+  const animation = (options.animation ?? true) ? REQUIRED_ROLE_GROUPS.map((g) => g.map((a) => [...a])) : [];
+  return [...animation, ...DETECTOR_ROLES[detector].map((r) => [[r]])];
+}
+
+/**
+ * A pack file name must be a plain name inside the pack folder: no folder separators, not '.' or '..',
+ * not absolute, no NUL. Anything else could make a download write, or a load read, outside the pack.
+ */
+export function isPlainFileName(name: unknown): name is string {
+  return typeof name === 'string' && name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name) && !/^[a-zA-Z]:/.test(name);
+}
+
+export class PackFileNameError extends Error {
+  constructor(
+    readonly source: string,
+    readonly file: unknown,
+  ) {
+    const shown = typeof file === 'string' ? JSON.stringify(file.length > 40 ? `${file.slice(0, 40)}…` : file) : String(file);
+    super(`${source}: file name ${shown} is not a plain file name (no folders, '..' or absolute paths): pack files must sit in the pack folder`);
+    this.name = 'PackFileNameError';
+  }
+}
+
 /** Validates a parsed manifest object (e.g. read from pack.json). */
 export function parseManifest(value: unknown, source: string): PackManifest {
   const m = value as Partial<PackManifest> | null;
@@ -195,6 +231,7 @@ export function parseManifest(value: unknown, source: string): PackManifest {
     if (!f || typeof f.file !== 'string' || typeof f.role !== 'string' || typeof f.sha256 !== 'string') {
       throw new Error(`${source}: files[${i}] needs role, file and sha256`);
     }
+    if (!isPlainFileName(f.file)) throw new PackFileNameError(source, f.file);
   }
   return { ...(m as PackManifest), kind: m.kind ?? 'real', description: m.description ?? '' };
 }

@@ -3,7 +3,8 @@
  * optionally replaced by real files from another folder where their hashes verify. The face detector is
  * always the real YuNet bundled with the package (a stand-in detector cannot find a face).
  */
-import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { copyFileAtomic, writeFileAtomic } from '../io/partial-file.js';
 import { join } from 'node:path';
 import { STANDIN_ROLES, buildStandin, standinFileName } from '../onnx/standins.js';
 import { sha256Bytes, sha256File } from './hash.js';
@@ -21,12 +22,6 @@ export interface StandinPackOptions {
   /** Pack name and kind written to pack.json. */
   readonly name?: string;
   readonly kind?: PackManifest['kind'];
-}
-
-async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.partial`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, path);
 }
 
 interface RealFile {
@@ -67,16 +62,14 @@ export async function writeStandinPack(dir: string, options: StandinPackOptions 
     if (kept.has(role)) continue;
     const realFile = real.get(role);
     if (realFile) {
-      const target = join(dir, realFile.entry.file);
-      await copyFile(realFile.path, `${target}.partial`);
-      await rename(`${target}.partial`, target);
+      await copyFileAtomic(realFile.path, join(dir, realFile.entry.file));
       files.push(realFile.entry);
       options.onFile?.(realFile.entry.file, 'real');
       continue;
     }
     const file = standinFileName(role);
     const bytes = buildStandin(role);
-    await writeAtomic(join(dir, file), bytes);
+    await writeFileAtomic(join(dir, file), bytes);
     files.push({
       role,
       file,
@@ -101,6 +94,6 @@ export async function writeStandinPack(dir: string, options: StandinPackOptions 
     files,
   };
   await rm(join(dir, PACK_MANIFEST_FILE), { force: true });
-  await writeAtomic(join(dir, PACK_MANIFEST_FILE), new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+  await writeFileAtomic(join(dir, PACK_MANIFEST_FILE), new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
   return manifest;
 }

@@ -1,9 +1,8 @@
 /** `models verify`: presence, hash and input/output signature of every file of a pack. */
-import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { sha256File } from './hash.js';
 import { loadModel } from './session.js';
-import type { PackDirectory } from './pack-dir.js';
+import { packFilePath, type PackDirectory } from './pack-dir.js';
 import type { PackFile } from './packs.js';
 
 export type FileStatus = 'real' | 'standin' | 'forged' | 'missing' | 'hash-mismatch' | 'bad-signature' | 'unreadable';
@@ -27,7 +26,7 @@ export async function verifyPack(pack: PackDirectory, options: VerifyOptions = {
   const reports: FileReport[] = [];
   for (const entry of pack.manifest.files) {
     options.onFile?.(entry);
-    const path = join(pack.dir, entry.file);
+    const path = packFilePath(pack.dir, entry.file);
     let sizeBytes: number;
     try {
       const s = await stat(path);

@@ -50,6 +50,9 @@ export interface DriverContext {
   readonly maxFrames?: number;
   /** Optional per-stage timing hook (decode, detect, crop, motion). */
   readonly timings?: StageTimings;
+  /** A video that decodes fewer frames than it states is an error (else a warning through onWarning). */
+  readonly strict?: boolean;
+  readonly onWarning?: (message: string) => void;
 }
 
 export class DrivingInputError extends Error {
@@ -145,7 +148,7 @@ function shouldCrop(crop: CropOptions, width: number, height: number): boolean {
 }
 
 export async function videoDriver(path: string, ctx: DriverContext): Promise<Driver> {
-  const reader = await openVideoReader(path, { maxFrames: ctx.maxFrames });
+  const reader = await openVideoReader(path, { maxFrames: ctx.maxFrames, strict: ctx.strict, onWarning: ctx.onWarning });
   if (reader.info.isImage) throw new DrivingInputError(`${path} is an image: use it as a driving image`);
   const label = basename(path);
   const crop = shouldCrop(ctx.crop, reader.width, reader.height);

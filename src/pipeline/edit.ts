@@ -11,6 +11,7 @@ import { expectInteger, OptionError } from '../validate.js';
 import { readImage, writeImage } from '../io/image-file.js';
 import { animatedName, inspectMedia } from '../io/input-file.js';
 import { checkOutputPath } from '../io/output-path.js';
+import { assertOutputsAreNotInputs } from '../io/output-guard.js';
 import { openFrameSink, type FrameSink } from '../io/frame-sink.js';
 import { onInterrupt } from '../io/interrupt.js';
 import { DEFAULTS } from '../settings.js';
@@ -66,6 +67,7 @@ async function readStill(path: string, flag: string, warn: (m: string) => void):
 /** Checks an edit request without loading anything: controls, inputs and the output path. */
 export async function checkEditRequest(request: EditFileRequest): Promise<void> {
   validateEditControls(request.controls, request.variant ?? DEFAULT_EDIT_VARIANT);
+  await assertOutputsAreNotInputs([request.output], [request.source, request.from]);
   if (request.frames !== undefined) expectInteger('frames', request.frames, 1, 100000);
   if (request.fromFaceIndex !== undefined) expectInteger('--from-face-index', request.fromFaceIndex, 0);
   await inspectMedia(request.source, '--source');

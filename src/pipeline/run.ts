@@ -3,8 +3,9 @@
  * Frames flow decode → motion → render → paste → encode one at a time with ffmpeg on both ends;
  * outputs are written to temporary files and renamed at the end.
  */
-import { dirname, extname, join, basename } from 'node:path';
+import { dirname, basename } from 'node:path';
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { readImage, writeImage } from '../io/image-file.js';
 import type { RgbImage } from '../image/types.js';
 import { animatedName, inspectMedia, type MediaInput } from '../io/input-file.js';
@@ -13,12 +14,13 @@ import { openFrameSink, type FrameSink } from '../io/frame-sink.js';
 import { isFrameSequencePattern } from '../io/frame-sequence.js';
 import { onInterrupt } from '../io/interrupt.js';
 import { PreviewWindow } from '../io/preview.js';
-import { defaultOutputPaths } from '../io/paths.js';
+import { concatPathFor, defaultOutputPaths } from '../io/paths.js';
+import { assertOutputsAreNotInputs } from '../io/output-guard.js';
 import { openTemplateWriter } from '../io/template.js';
 import { FaceCropper } from '../face/cropper.js';
 import { loadModelSet, precisionNotice, standinWarning, type ModelSet } from '../models/model-set.js';
 import { DEFAULTS, PRECISIONS, type Precision } from '../settings.js';
-import { expectOneOf } from '../validate.js';
+import { expectOneOf, expectThreads } from '../validate.js';
 import type { SessionOptions } from '../runtime/onnx.js';
 import { resolveAnimateOptions, type AnimateOptions, type AnimateOptionsInput } from './options.js';
 import type { PreparedSource, PrepareSourceOptions } from './source.js';
@@ -56,6 +58,7 @@ export interface EngineOptions extends SessionOptions {
 
 /** Loads a pack once; the engine then serves any number of sources and drivers. */
 export async function createEngine(options: EngineOptions): Promise<Engine> {
+  expectThreads('threads', options.threads ?? DEFAULTS.runtime.threads, availableParallelism(), DEFAULTS.runtime.maxThreadsPerCore);
   const precision = options.precision === undefined ? DEFAULTS.runtime.precision : expectOneOf('precision', options.precision, PRECISIONS);
   const models = await loadModelSet(options.models, { device: options.device, threads: options.threads, detector: options.detector, precision });
   const warning = standinWarning(models.standinRoles);
@@ -122,6 +125,8 @@ export interface AnimateFileRequest {
   readonly preview?: boolean;
   /** Optional per-stage timing hook (benchmarks); absent, the pipeline does no timing work. */
   readonly timings?: StageTimings;
+  /** A driving (or source) video that decodes fewer frames than it states is an error, not a warning. */
+  readonly strict?: boolean;
   /**
    * Render only driver frames [start, end) — one chunk of a longer run. The relative-motion reference
    * and the smoothing state come from the whole driver, so every frame equals the same frame of a full
@@ -177,6 +182,7 @@ export interface AnimatePlan {
  */
 export async function checkAnimateRequest(request: AnimateFileRequest): Promise<AnimatePlan> {
   resolveAnimateOptions(request.options);
+  await checkAnimateOutputs(request);
   const source = await inspectMedia(request.source, '--source');
   const drivings = drivingList(request.driving);
   const inputs: DrivingInput[] = [];
@@ -216,9 +222,20 @@ export function drivesAsImage(driver: Pick<Driver, 'kind' | 'still'>): boolean {
   return driver.kind === 'image' || driver.still === true;
 }
 
-function concatPathFor(output: string): string {
-  const ext = extname(output);
-  return join(dirname(output), `${basename(output, ext)}_concat${ext || '.mp4'}`);
+/**
+ * Refuses a run whose output (or its _concat companion) is one of its inputs, before any work. Without
+ * an output path both default names (video and image) are checked.
+ */
+export async function checkAnimateOutputs(request: Pick<AnimateFileRequest, 'source' | 'driving' | 'output' | 'options'>): Promise<void> {
+  const drivings: readonly string[] = typeof request.driving === 'string' ? [request.driving] : request.driving;
+  const mains = request.output
+    ? [request.output]
+    : [false, true].map((image) => defaultOutputPaths('animations', request.source, drivings[0], { image }).main);
+  const concat = !!request.options?.output?.concat;
+  await assertOutputsAreNotInputs(
+    mains.flatMap((main) => (concat ? [main, concatPathFor(main)] : [main])),
+    [request.source, ...drivings],
+  );
 }
 
 /**
@@ -254,6 +271,8 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
         needRatios,
         maxFrames: options.output.frames,
         timings: request.timings,
+        strict: request.strict,
+        onWarning: warn,
       }),
     );
   }
@@ -388,12 +407,16 @@ export interface ExtractTemplateRequest {
   readonly onProgress?: (done: number, total: number | undefined) => void;
   readonly signal?: AbortSignal;
   readonly cleanupOnInterrupt?: boolean;
+  /** A driving video that decodes fewer frames than it states is an error, not a warning. */
+  readonly strict?: boolean;
+  readonly onWarning?: (message: string) => void;
 }
 
 /** Extracts per-frame motion (and eye/lip ratios when the landmark model is there) to a template file. */
 /** Checks a template extraction without loading anything: the driving input, and an output ending in .json. */
 export async function checkTemplateRequest(request: ExtractTemplateRequest): Promise<void> {
   resolveAnimateOptions(request.options);
+  await assertOutputsAreNotInputs([request.output], [request.driving]);
   const driving = await inspectDriving(request.driving);
   if (driving.kind === 'template') throw new SourceInputError(`${request.driving} is already a motion template`);
   await checkOutputPath(request.output, { allowed: ['template'], what: 'a motion template is written as' });
@@ -408,6 +431,8 @@ export async function extractTemplate(engine: Engine, request: ExtractTemplateRe
     crop: options.crop,
     needRatios: !!engine.models.face.landmark203,
     maxFrames: options.output.frames,
+    strict: request.strict,
+    onWarning: request.onWarning,
   });
   if (driver.kind === 'template') throw new SourceInputError(`${request.driving} is already a motion template`);
   const writer = await openTemplateWriter(request.output, { fps: driver.fps, cleanupOnInterrupt: request.cleanupOnInterrupt });

@@ -71,6 +71,8 @@ export interface VideoToVideoRequest {
   readonly onWarning?: (message: string) => void;
   readonly signal?: AbortSignal;
   readonly cleanupOnInterrupt?: boolean;
+  /** A video that decodes fewer frames than it states is an error instead of a warning. */
+  readonly strict?: boolean;
   /** Called after the motion pass with each frame's source keypoints and the driving keypoints handed to the generator. */
   readonly onKeypoints?: (index: number, sourceKeypoints: Float32Array, drivingKeypoints: Float32Array) => void;
 }
@@ -198,7 +200,7 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
   // calc_lmks_from_cropped_video): detected on the first frame, then followed by the 203-point model.
   const sourceTracker = needSourceRatios && !options.crop.crop ? new DrivingFaceTracker(engine.cropper, { faceIndex: options.crop.faceIndex }) : undefined;
   const maxFrames = options.output.frames;
-  const sourceReader = await openVideoReader(request.source, { maxFrames });
+  const sourceReader = await openVideoReader(request.source, { maxFrames, strict: request.strict, onWarning: warn });
   const drivers: Driver[] = [];
   for (const driving of drivings) {
     const driver = await openDriver(driving, {
@@ -207,6 +209,8 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
       crop: options.crop,
       needRatios: retargeting,
       maxFrames,
+      strict: request.strict,
+      onWarning: warn,
     });
     if (driver.kind === 'image' || driver.kind === 'webcam') {
       throw new DrivingInputError(`a source video is driven by a driving video or a motion template, not ${driver.kind === 'image' ? 'an image' : 'a webcam'} (${driver.label})`);
@@ -372,7 +376,7 @@ export async function animateVideoToVideo(engine: Engine, request: VideoToVideoR
   try {
     sink = await openFrameSink(output, { ...size, fps: sourceReader.fpsRational, crf: options.output.crf, audioFrom });
     let written = 0;
-    const pass2 = await openVideoReader(request.source, { maxFrames: n });
+    const pass2 = await openVideoReader(request.source, { maxFrames: n, strict: request.strict, onWarning: warn });
     const cursors = tracks.map(() => 0);
     for await (const frame of pass2.frames(request.signal)) {
       const i = frame.index;

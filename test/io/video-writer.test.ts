@@ -157,7 +157,7 @@ test('abort midway leaves neither the target nor a temporary file', { skip: need
   const writer = await VideoWriter.open(target, { width: 64, height: 48, fps: 25, audioFrom: tone });
   for (let i = 0; i < 10; i++) await writer.write(gradientFrame(64, 48, i));
   await waitFor(() => readdirSync(outDir).length === 1, 'ffmpeg creates its temporary file');
-  assert.match(readdirSync(outDir)[0], /^\.aborted\.partial-\d+\.mp4$/);
+  assert.match(readdirSync(outDir)[0], /^\.aborted\.partial-\w+$/, 'a hidden private folder holds the temporary file');
   await writer.abort();
   await writer.abort(); // idempotent
   assert.deepEqual(readdirSync(outDir), []);
@@ -246,7 +246,10 @@ test('frame patterns are recognised and written as numbered images', async () =>
   const aborted = new FrameSequenceWriter(join(dir, 'gone', 'f_%d.png'), { startNumber: 0 });
   await aborted.write(frames[0]);
   await aborted.write(frames[1]);
-  assert.deepEqual(readdirSync(join(dir, 'gone')).sort(), ['f_0.png', 'f_1.png']);
+  const hidden = readdirSync(dir).filter((n) => n.startsWith('.gone.partial-'));
+  assert.equal(hidden.length, 1, 'frames wait in a hidden folder beside the target folder');
+  assert.deepEqual(readdirSync(join(dir, hidden[0], 'gone')).sort(), ['f_0.png', 'f_1.png']);
+  assert.equal(existsSync(join(dir, 'gone')), false);
   await aborted.abort();
-  assert.deepEqual(readdirSync(join(dir, 'gone')), []);
+  assert.deepEqual(readdirSync(dir).filter((n) => n.includes('gone')), []);
 });

@@ -12,7 +12,7 @@ import { insightfaceLicenceNotice } from '../../face/scrfd.js';
 import { createProgress } from '../progress.js';
 import { downloadReporter } from '../download-progress.js';
 import { ensureModels, offlineFromEnv } from '../../models/ensure.js';
-import { DETECTOR_ROLES } from '../../models/model-set.js';
+import { parseThreads } from '../threads.js';
 
 const num = (name: string, min?: number, max?: number) => (text: string) => parseNumberOption(name, text, min, max);
 const int = (name: string, min = 0) => (text: string) => expectInteger(name, parseNumberOption(name, text), min);
@@ -58,8 +58,8 @@ export function addRuntimeOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--device <name>', 'execution provider').choices(DEVICES.filter((d) => d !== 'wasm')).default('cpu'))
     .addOption(
-      new Option('--threads <n>', 'onnxruntime intra-op threads (0 = one per physical core)')
-        .argParser(int('--threads'))
+      new Option('--threads <n>', `onnxruntime intra-op threads (0 = one per core; at most ${DEFAULTS.runtime.maxThreadsPerCore}× the cores)`)
+        .argParser(parseThreads)
         .default(DEFAULTS.runtime.threads, `${DEFAULTS.runtime.threads}, one per physical core`),
     )
     .option('-q, --quiet', 'no progress output');
@@ -90,7 +90,7 @@ export async function ensureModelsFor(opts: CommonOpts, animation = true): Promi
   process.once('SIGINT', onSigint);
   try {
     await ensureModels(dir, {
-      roles: DETECTOR_ROLES[opts.det],
+      detector: opts.det,
       animation,
       offline: opts.offline || offlineFromEnv(),
       mirror: opts.mirror,
@@ -161,6 +161,7 @@ interface AnimateOpts extends CommonOpts, FaceOpts {
   reference: string;
   smoothVariance: number;
   sourceEyeRetarget?: boolean;
+  strict?: boolean;
 }
 
 /** `given(key)`: the option was typed on the command line (not its default). */
@@ -251,6 +252,7 @@ export function registerAnimate(program: Command): void {
     .option('--concat', 'also write {output}_concat.mp4: driving | source | result side by side')
     .addOption(new Option('--frames <n>', 'animate at most N frames').argParser(int('--frames', 1)))
     .addOption(new Option('--crf <n>', 'H.264 quality (0 best … 51 worst)').argParser(int('--crf', 0)).default(DEFAULTS.output.crf))
+    .option('--strict', 'fail when a video decodes fewer frames than it states (truncated or damaged) instead of warning')
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -277,6 +279,7 @@ export function registerAnimate(program: Command): void {
         output: o.output,
         options: toOptions(o, (key) => cmd.getOptionValueSource(key) === 'cli'),
         cleanupOnInterrupt: true,
+        strict: o.strict,
         preview: o.preview,
         onProgress: (done, total) => bar.update(done, total),
         onWarning: (m) => process.stderr.write(`warning: ${m}\n`),
@@ -308,8 +311,9 @@ export function registerAnimate(program: Command): void {
   template
     .addOption(new Option('--crop-driving <mode>', 'crop driving frames around the face').choices(DRIVING_CROP_MODES).default('auto'))
     .addOption(new Option('--frames <n>', 'at most N frames').argParser(int('--frames', 1)))
+    .option('--strict', 'fail when the video decodes fewer frames than it states (truncated or damaged) instead of warning')
     .addHelpText('after', '\nReplay it with: liveportrait animate -i portrait.jpg --driving motion.json -o out.mp4')
-    .action(async (o: CommonOpts & { driving?: string; output?: string; cropDriving: DrivingCropMode; frames?: number }) => {
+    .action(async (o: CommonOpts & { driving?: string; output?: string; cropDriving: DrivingCropMode; frames?: number; strict?: boolean }) => {
       if (!o.driving) throw new Error('missing --driving: the video whose motion to extract');
       const bar = createProgress({ label: 'template', unit: 'frames', quiet: o.quiet });
       const request = {
@@ -317,6 +321,8 @@ export function registerAnimate(program: Command): void {
         output: o.output ?? defaultTemplatePath(o.driving, '.'),
         options: { crop: { cropDriving: o.cropDriving, detector: o.det, drivingFace: o.faceIndex }, output: { frames: o.frames } },
         cleanupOnInterrupt: true,
+        strict: o.strict,
+        onWarning: (m: string) => process.stderr.write(`warning: ${m}\n`),
         onProgress: (d: number, t: number | undefined) => bar.update(d, t),
       };
       await checkTemplateRequest(request);

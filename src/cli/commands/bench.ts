@@ -1,6 +1,7 @@
 /** `liveportrait bench [memory]`: real-cost benchmarks of the animation pipeline (see README, Performance). */
 import { Argument, Command, Option } from 'commander';
-import { DEVICES, type Device, type Precision } from '../../settings.js';
+import { DEFAULTS, DEVICES, type Device, type Precision } from '../../settings.js';
+import { parseThreads } from '../threads.js';
 import { expectInteger, parseNumberOption } from '../../validate.js';
 import { packDirectory } from '../../models/paths.js';
 import { DRIVING_CROP_MODES, type DrivingCropMode } from '../../pipeline/options.js';
@@ -64,7 +65,7 @@ export function registerBench(program: Command): Command {
     .addArgument(new Argument('[mode]', 'speed (default), memory (peak RSS of a short and a long run, each in its own process) or service (HTTP API + workers vs animate)').choices(['speed', 'memory', 'service']).default('speed'))
     .addOption(new Option('--models <dir>', 'model pack directory (e.g. a forged pack: liveportrait models forge DIR)'))
     .addOption(new Option('--device <name>', 'execution provider').choices(DEVICES.filter((d) => d !== 'wasm')).default('cpu'))
-    .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads (0 = one per physical core)').argParser(int('--threads')))
+    .addOption(new Option('--threads <n>', `onnxruntime intra-op threads (0 = one per physical core; at most ${DEFAULTS.runtime.maxThreadsPerCore}× the cores)`).argParser(parseThreads))
     .addOption(precisionOption())
     .option('--compare-precision', 'run the speed benchmark with fp32 and with int8 (each in its own process) and print them side by side')
     .option('--frames <n>', 'measured frames (speed, default 10), or comma-separated frame counts (memory, default 30,300)')

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { readImage, writeImage } from '../../io/image-file.js';
 import { checkInputFile } from '../../io/input-file.js';
 import { checkOutputPath } from '../../io/output-path.js';
+import { assertOutputsAreNotInputs } from '../../io/output-guard.js';
 import { FaceCropper } from '../../face/cropper.js';
 import { drawDebugCrop } from '../../face/debug.js';
 import { insightfaceLicenceNotice } from '../../face/scrfd.js';
@@ -54,6 +55,7 @@ export function registerCrop(program: Command): void {
       const input = o.source ?? o.input;
       if (!input) throw new OptionError('--source', 'missing --source (or -i/--input): the photo to crop');
       if (!o.list && !o.output) throw new OptionError('--output', 'missing -o/--output: the crop image (or use --list to print the faces)');
+      await assertOutputsAreNotInputs([o.output], [input]);
       await checkInputFile(input, o.source ? '--source' : '--input');
       if (o.output) await checkOutputPath(o.output, { allowed: ['image'], what: 'crop writes' });
       if (o.det === 'insightface' && !o.quiet) process.stderr.write(`${insightfaceLicenceNotice()}\n`);

@@ -4,10 +4,13 @@ import { packDirectory } from '../../models/paths.js';
 import { openPackDirectory, resolveRole } from '../../models/pack-dir.js';
 import { verifyPack, formatVerifyTable } from '../../models/verify.js';
 import { downloadFile, DownloadError } from '../../models/download.js';
-import { BUILTIN_PACKS, REQUIRED_ROLE_GROUPS } from '../../models/packs.js';
+import { BUILTIN_PACKS, requiredRoleGroups } from '../../models/packs.js';
+import { DEFAULTS, DETECTORS, type DetectorKind } from '../../settings.js';
 import { ROLES, type Role } from '../../models/contract.js';
 import { downloadReporter } from '../download-progress.js';
 import { bundledModel } from '../../models/bundled.js';
+import { onInterrupt } from '../../io/interrupt.js';
+import { parseNumberOption } from '../../validate.js';
 
 const modelsOption = () => new Option('--models <dir>', 'model pack directory (default: $LIVEPORTRAIT_HOME/models/<pack>, or the per-user cache)');
 const packOption = () =>
@@ -65,13 +68,14 @@ export function registerModels(program: Command): Command {
     .description('check every file of a pack: present, sha256 and input/output signature; prints a table')
     .addOption(modelsOption())
     .addOption(packOption())
+    .addOption(new Option('--det <name>', 'the face detector whose models count as required (as for animate --det)').choices(DETECTORS).default(DEFAULTS.detector.kind))
     .option('--hash-only', 'skip loading each model to check its input/output names and shapes')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { models?: string; pack: string; hashOnly?: boolean; json?: boolean }) => {
+    .action(async (opts: { models?: string; pack: string; det: DetectorKind; hashOnly?: boolean; json?: boolean }) => {
       const pack = await openPackDirectory(packDirectory(opts), opts.pack);
       const reports = await verifyPack(pack, { hashOnly: opts.hashOnly });
       const missingRequired: string[] = [];
-      for (const alternatives of REQUIRED_ROLE_GROUPS) {
+      for (const alternatives of requiredRoleGroups(opts.det)) {
         const ok = alternatives.some((roles) => roles.every((r) => reports.some((x) => x.entry.role === r && x.status !== 'missing')));
         if (!ok) missingRequired.push(alternatives.map((a) => a.join('+')).join(' or '));
       }
@@ -106,8 +110,13 @@ export function registerModels(program: Command): Command {
     .option('--all', 'also download the optional models (InsightFace: non-commercial; MediaPipe face mesh)')
     .option('--roles <list>', `only these roles, comma-separated (${ROLES.join(', ')})`, parseRoles)
     .option('--mirror <url>', 'download from this base URL instead of the published hosts (files are fetched as URL/FILE)')
+    .addOption(
+      new Option('--timeout <seconds>', 'give up on a server that sends nothing for this long')
+        .argParser((t) => parseNumberOption('--timeout', t, 0.001, 3600))
+        .default(DEFAULTS.download.idleTimeoutMs / 1000),
+    )
     .option('-q, --quiet', 'no progress output')
-    .action(async (opts: { models?: string; pack: string; all?: boolean; roles?: Role[]; mirror?: string; quiet?: boolean }) => {
+    .action(async (opts: { models?: string; pack: string; all?: boolean; roles?: Role[]; mirror?: string; timeout: number; quiet?: boolean }) => {
       const pack = await openPackDirectory(packDirectory(opts), opts.pack);
       const wanted = pack.manifest.files.filter((f) => (opts.roles ? opts.roles.includes(f.role) : opts.all || f.defaultDownload));
       if (wanted.some((f) => /non-commercial/i.test(f.licence))) {
@@ -118,15 +127,27 @@ export function registerModels(program: Command): Command {
       const fetched = wanted.filter((f) => !bundled.includes(f));
       const failures: string[] = [];
       const controller = new AbortController();
-      const onSigint = () => controller.abort();
-      process.once('SIGINT', onSigint);
       const reporter = downloadReporter(opts.quiet);
       reporter.plan(fetched, pack.dir);
+      let current: Promise<unknown> = Promise.resolve();
+      // Ctrl-C: stop the transfer, let it release its lock, say how to resume; onInterrupt exits 130.
+      const unregister = onInterrupt(async () => {
+        controller.abort();
+        await current.catch(() => undefined);
+        reporter.stop();
+        process.stderr.write('interrupted: run the command again to resume the download\n');
+      });
       try {
         for (const entry of fetched) {
           try {
-            const result = await downloadFile(pack.dir, entry, { mirror: opts.mirror, signal: controller.signal, onProgress: (p) => reporter.onProgress(p) });
-            reporter.onFile(entry, result);
+            current = downloadFile(pack.dir, entry, {
+              mirror: opts.mirror,
+              signal: controller.signal,
+              idleTimeoutMs: opts.timeout * 1000,
+              onProgress: (p) => reporter.onProgress(p),
+            });
+            const result = await current;
+            reporter.onFile(entry, result as 'downloaded' | 'present');
           } catch (err) {
             reporter.stop();
             if (controller.signal.aborted) throw new Error('download interrupted; run the command again to resume');
@@ -135,7 +156,7 @@ export function registerModels(program: Command): Command {
         }
       } finally {
         reporter.stop();
-        process.removeListener('SIGINT', onSigint);
+        unregister();
       }
       if (failures.length) {
         throw new Error(

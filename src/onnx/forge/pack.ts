@@ -2,7 +2,8 @@
  * Writing forged models to a directory (Node only): each file atomically (temporary name, then rename),
  * plus `forge.json` listing file, role, seed, sha256 and parameter count.
  */
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../io/partial-file.js';
 import { join } from 'node:path';
 import { sha256Bytes } from '../../models/hash.js';
 import { expectInteger, expectOneOf, OptionError } from '../../validate.js';
@@ -49,18 +50,6 @@ export interface WriteForgedPackOptions {
   readonly onProgress?: (progress: ForgeProgress) => void;
 }
 
-/** Writes `bytes` to `path` through a temporary file in the same directory, so readers never see a partial file. */
-async function writeAtomically(path: string, bytes: Uint8Array | string): Promise<void> {
-  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, path);
-  } catch (err) {
-    await unlink(temporary).catch(() => undefined);
-    throw err;
-  }
-}
-
 async function readManifest(path: string): Promise<ForgedFileEntry[]> {
   let text: string;
   try {
@@ -96,7 +85,7 @@ export async function writeForgedPack(dir: string, options: WriteForgedPackOptio
     options.onProgress?.({ phase: 'building', role, file, index, total: roles.length });
     const started = performance.now();
     const model = forgeModel(role, { seed });
-    await writeAtomically(join(dir, file), model.bytes);
+    await writeFileAtomic(join(dir, file), model.bytes);
     const entry: ForgedFileEntry = {
       file,
       role,
@@ -113,6 +102,6 @@ export async function writeForgedPack(dir: string, options: WriteForgedPackOptio
     description: FORGED_DOC_STRING,
     files: [...entries.values()].sort((a, b) => FORGE_ROLES.indexOf(a.role) - FORGE_ROLES.indexOf(b.role)),
   };
-  await writeAtomically(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
