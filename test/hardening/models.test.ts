@@ -48,15 +48,16 @@ function entryFor(body: Uint8Array, file = 'stitching.onnx'): PackFile {
 test('models verify fails when the detector animate needs is missing (one definition of required roles)', async () => {
   const dir = await tmp();
   try {
+    // YuNet is bundled with the package (never missing), so the detector taken away is SCRFD.
     await writeStandinPack(dir);
-    const ok = await runCli(['models', 'verify', '--models', dir, '--hash-only']);
+    const ok = await runCli(['models', 'verify', '--models', dir, '--hash-only', '--det', 'insightface']);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
-    await rm(join(dir, 'yunet_n_640_640.onnx'));
-    const r = await runCli(['models', 'verify', '--models', dir, '--hash-only']);
+    await rm(join(dir, 'det_10g.onnx'));
+    const r = await runCli(['models', 'verify', '--models', dir, '--hash-only', '--det', 'insightface']);
     assert.notEqual(r.code, 0, 'verify must fail like animate does');
-    assert.match(r.stdout, /required .*missing.*detector_yunet/);
+    assert.match(r.stdout, /required .*missing.*detector_scrfd/);
     assert.doesNotMatch(r.stdout, /all required roles are present/);
-    await assert.rejects(loadModelSet(dir), /yunet_n_640_640\.onnx/);
+    await assert.rejects(loadModelSet(dir, { detector: 'insightface' }), /det_10g\.onnx/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
