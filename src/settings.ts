@@ -33,7 +33,7 @@ export interface CropSettings {
 export const DEFAULTS = {
   runtime: {
     device: 'cpu' as Device,
-    /** 0 = let onnxruntime choose (one thread per physical core). */
+    /** 0 = one intra-op thread per core present (see `defaultIntraOpThreads`). */
     threads: 0,
     precision: 'fp32' as Precision,
     /**
@@ -53,11 +53,21 @@ export const DEFAULTS = {
     frames: 64,
     heldOutEvery: 4,
     /**
-     * Layers kept fp32 per role by default. W+G's 3-D convs: profiled on the forged W+G, onnxruntime's
-     * QLinearConv ran the 7×7×7 conv of the dense-motion head ~27× slower than its fp32 conv (121 s vs
-     * 4.4 s per run on a loaded 2-core EPYC) and the 3×3×3 ones slower too. F's small 3-D convs stay int8.
+     * Layers kept fp32 per role by default (besides the last layers and the rules below). None: every
+     * conv/matmul is measured by the quality report, and `--sensitivity` keeps the costly ones.
      */
-    keepFp32: { warping_spade: ['Conv3d'], motion: [], appearance: [] } as Readonly<Record<string, readonly string[]>>,
+    keepFp32: { warping_spade: [], motion: [], appearance: [] } as Readonly<Record<string, readonly string[]>>,
+    /**
+     * 3-D convs are rewritten as 2-D convs over depth slices before quantizing (same fp32 result).
+     * Profiled on the forged W+G: onnxruntime's int8 3-D conv ran the 7×7×7 conv of the dense-motion
+     * head ~27× slower than its fp32 one, its int8 2-D conv runs ~4× faster than fp32 (VNNI).
+     */
+    conv3dAs2d: true,
+    /**
+     * Convs with fewer output channels stay fp32: the occlusion conv of W+G (2272 → 1 channel, 7×7)
+     * took 1417 ms in int8 against ~70 ms in fp32 (its int8 kernel computes 16 output channels at a time).
+     */
+    minConvOutputChannels: 16,
   },
   source: {
     /** resize_to_limit: the long side of a source image is limited to this (even sizes kept). */

@@ -23,7 +23,7 @@ export interface BenchOptions {
   /** Model pack directory. */
   readonly models: string;
   readonly device?: Device;
-  /** Intra-op threads (0 or absent: onnxruntime's choice, one per physical core). */
+  /** Intra-op threads (0 or absent: one per core present). */
   readonly threads?: number;
   /** fp32 (default) or int8 (the pack's quantized variants). */
   readonly precision?: Precision;

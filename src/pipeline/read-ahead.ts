@@ -6,8 +6,23 @@
  */
 import { expectInteger } from '../validate.js';
 
+/**
+ * How far the driving samples are read ahead of the renderer on a machine with `cores` cores. With two
+ * cores or fewer, every model already uses all of them, so decoding and M running beside W+G only take
+ * cores from it (and with another busy process on the machine, its parallel ops wait for the slowest
+ * thread): nothing is read ahead there. Above that, two samples: W+G never waits for the next motion.
+ */
+export function readAheadDepth(cores: number): number {
+  return cores <= 2 ? 0 : 2;
+}
+
+/** Depth 0 passes the source through unchanged (nothing requested ahead). */
 export async function* readAhead<T>(source: AsyncIterable<T>, depth: number): AsyncGenerator<T, void, undefined> {
-  expectInteger('depth', depth, 1);
+  expectInteger('depth', depth, 0);
+  if (depth === 0) {
+    yield* source;
+    return;
+  }
   const it = source[Symbol.asyncIterator]();
   const pending: Promise<IteratorResult<T>>[] = [];
   let exhausted = false;

@@ -30,16 +30,11 @@ import { FaceGroup, driverForFace, prepareFaces, type PreparedFaces } from './fa
 import { zipDrivers } from './driver-set.js';
 import { expressionMagnitude } from '../math/editing.js';
 import { animateVideoToVideo, type JitterFigure } from './v2v.js';
-import { readAhead } from './read-ahead.js';
+import { readAhead, readAheadDepth } from './read-ahead.js';
 import { clock, type StageTimings } from './timings.js';
 import { OptionError, expectInteger } from '../validate.js';
 import { parseFrameRate } from '../io/frame-rate.js';
 
-/**
- * Driving samples (decoded, cropped, through M) requested ahead of the renderer: enough that W+G never
- * waits for the next frame's motion, small enough that memory stays flat (each sample holds a 256 crop).
- */
-export const SAMPLE_READ_AHEAD = 2;
 
 export interface Engine {
   readonly models: ModelSet;
@@ -332,7 +327,7 @@ export async function animateFile(engine: Engine, request: AnimateFileRequest): 
       if (concat) await sinks[1].write(concat);
       if (timings) timings.record('encode', index, clock() - t);
     };
-    for await (const row of readAhead(rows(), SAMPLE_READ_AHEAD)) {
+    for await (const row of readAhead(rows(), readAheadDepth(availableParallelism()))) {
       request.signal?.throwIfAborted();
       const sample = row[0];
       if (range && sample.index < range.start) {

@@ -112,3 +112,47 @@ test('bench --compare-precision runs fp32 and int8 in separate processes and pri
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('bench --load 1 runs idle and with one competing process and prints both overheads', { skip: needsShared || needsFfmpeg }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lp-bench-load-'));
+  try {
+    await writeStandinPack(join(dir, 'pack'));
+    const args = [CLI, 'bench', '--load', '1', '--models', join(dir, 'pack'), '--frames', '2', '--warmup', '0', '--model-frames', '1', '--source', sharedPath('samples/source/s9.jpg')];
+    const run = spawnSync(process.execPath, [...args, '--json'], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(run.status, 0, run.stderr);
+    const c = JSON.parse(run.stdout) as { load: number; idle: BenchResult; loaded: BenchResult };
+    assert.equal(c.load, 1);
+    for (const r of [c.idle, c.loaded]) assert.ok(Number.isFinite(r.overhead) && r.overhead > 0 && r.timing.measuredFrames === 2, JSON.stringify(r.timing));
+    const text = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /stage \(median ms\/frame\)\s+idle\s+load 1/);
+    assert.match(text.stdout, /overhead idle [\d.]+ \((met|NOT met)\), with 1 competing process [\d.]+ \((met|NOT met)\); target ≤ 1.05 in both/);
+    const both = spawnSync(process.execPath, [...args, '--compare-precision'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(both.status, 1);
+    assert.match(both.stderr, /--compare-precision and --load each run two benchmarks/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a competing process of bench --load exits when the benchmark process is gone', async () => {
+  // A parent that starts one busy process, prints its pid and exits at once.
+  const parent = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', `const { startBusyProcess } = await import(${JSON.stringify(new URL('../../src/bench/contention.js', import.meta.url).href)}); const p = startBusyProcess(); p.unref(); console.log(p.pid);`],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
+  assert.equal(parent.status, 0, parent.stderr);
+  const pid = Number(parent.stdout.trim());
+  assert.ok(pid > 0);
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(alive(), false, 'the busy process exited after its parent');
+});

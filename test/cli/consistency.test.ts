@@ -31,7 +31,7 @@ test('--threads shows its default in every command that runs models', async () =
   for (const cmd of ['animate', 'edit', 'template', 'crop', 'demo']) {
     const r = await runCli([cmd, '--help']);
     assert.equal(r.code, 0);
-    assert.match(r.stdout.replace(/\s+/g, ' '), /--threads <n> onnxruntime intra-op threads \([^)]*\) \(default: 0, one per physical core\)/, cmd);
+    assert.match(r.stdout.replace(/\s+/g, ' '), /--threads <n> onnxruntime intra-op threads \([^)]*\) \(default: 0, one per core present\)/, cmd);
   }
 });
 

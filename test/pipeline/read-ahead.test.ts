@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readAhead } from '../../src/pipeline/read-ahead.js';
+import { readAhead, readAheadDepth } from '../../src/pipeline/read-ahead.js';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
@@ -93,7 +93,16 @@ test('readAhead closes the source when the consumer stops early, without unhandl
   }
 });
 
-test('readAhead rejects a depth below 1', async () => {
+test('readAhead rejects a negative depth; depth 0 requests nothing ahead', async () => {
   const { source } = counting(1);
-  await assert.rejects(() => readAhead(source, 0).next(), /depth/);
+  await assert.rejects(() => readAhead(source, -1).next(), /depth/);
+  const c = counting(3);
+  const seen: number[] = [];
+  // Each item is started only when the consumer asks for it: item k arrives with k + 1 started.
+  for await (const v of readAhead(c.source, 0)) seen.push(v, c.state.started);
+  assert.deepEqual(seen, [0, 1, 1, 2, 2, 3]);
+});
+
+test('readAheadDepth: nothing ahead on two cores or fewer, two samples above', () => {
+  assert.deepEqual([1, 2, 3, 16].map(readAheadDepth), [0, 0, 2, 2]);
 });

@@ -60,7 +60,7 @@ export function addRuntimeOptions(cmd: Command): Command {
     .addOption(
       new Option('--threads <n>', `onnxruntime intra-op threads (0 = one per core; at most ${DEFAULTS.runtime.maxThreadsPerCore}× the cores)`)
         .argParser(parseThreads)
-        .default(DEFAULTS.runtime.threads, `${DEFAULTS.runtime.threads}, one per physical core`),
+        .default(DEFAULTS.runtime.threads, `${DEFAULTS.runtime.threads}, one per core present`),
     )
     .option('-q, --quiet', 'no progress output');
 }

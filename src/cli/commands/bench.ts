@@ -10,7 +10,9 @@ import { runMemoryBench } from '../../bench/memory.js';
 import { formatServiceBench, runServiceBench, type WorkerLayout } from '../../service/bench.js';
 import { SERVICE_DEFAULTS } from '../../service/config.js';
 import { comparePrecision, formatPrecisionComparison } from '../../bench/compare-precision.js';
+import { compareLoad, formatLoadComparison } from '../../bench/contention.js';
 import { precisionOption } from './animate.js';
+import { createProgress } from '../progress.js';
 
 interface BenchOpts {
   models?: string;
@@ -18,6 +20,7 @@ interface BenchOpts {
   threads?: number;
   precision: Precision;
   comparePrecision?: boolean;
+  load?: number;
   frames?: string;
   warmup: number;
   modelFrames: number;
@@ -65,9 +68,14 @@ export function registerBench(program: Command): Command {
     .addArgument(new Argument('[mode]', 'speed (default), memory (peak RSS of a short and a long run, each in its own process) or service (HTTP API + workers vs animate)').choices(['speed', 'memory', 'service']).default('speed'))
     .addOption(new Option('--models <dir>', 'model pack directory (e.g. a forged pack: liveportrait models forge DIR)'))
     .addOption(new Option('--device <name>', 'execution provider').choices(DEVICES.filter((d) => d !== 'wasm')).default('cpu'))
-    .addOption(new Option('--threads <n>', `onnxruntime intra-op threads (0 = one per physical core; at most ${DEFAULTS.runtime.maxThreadsPerCore}× the cores)`).argParser(parseThreads))
+    .addOption(new Option('--threads <n>', `onnxruntime intra-op threads (0 = one per core present; at most ${DEFAULTS.runtime.maxThreadsPerCore}× the cores)`).argParser(parseThreads))
     .addOption(precisionOption())
     .option('--compare-precision', 'run the speed benchmark with fp32 and with int8 (each in its own process) and print them side by side')
+    .addOption(
+      new Option('--load <n>', 'run the speed benchmark idle, then with N CPU-bound processes competing for the cores (each run in its own process), and print both overheads').argParser(
+        int('--load', 1),
+      ),
+    )
     .option('--frames <n>', 'measured frames (speed, default 10), or comma-separated frame counts (memory, default 30,300)')
     .addOption(new Option('--warmup <k>', 'frames run before measuring (speed)').argParser(int('--warmup')).default(2))
     .option('--source <image>', 'source portrait (default ../shared/samples/source/s9.jpg, 720×1280)')
@@ -93,6 +101,7 @@ export function registerBench(program: Command): Command {
         '  liveportrait models standins packs/standins && liveportrait bench memory --models packs/standins --frames 30,300\n' +
         '  liveportrait bench service --models packs/standins --jobs 20 --workers 1,2   (needs redis-server)\n' +
         '  liveportrait bench --models packs/forged --faces 3 --frames 10     (1, 2 and 3 faces)\n' +
+        '  liveportrait bench --models packs/forged --load 1 --frames 6      (overhead idle and with one competing process)\n' +
         'Per-stage times are medians over the measured frames; end-to-end is the median interval between\n' +
         'finished frames, so work that overlaps (decode and M ahead of W+G, encoding behind it) is counted once.',
     )
@@ -133,15 +142,26 @@ export function registerBench(program: Command): Command {
         return;
       }
       const [frames] = frameCounts(o.frames ?? '10');
-      if (o.comparePrecision) {
+      if (o.comparePrecision || o.load !== undefined) {
+        if (o.comparePrecision && o.load !== undefined) throw new Error('--compare-precision and --load each run two benchmarks: use one of them');
+        if (o.faces) throw new Error(`--faces cannot be combined with ${o.load !== undefined ? '--load' : '--compare-precision'}`);
         const args = ['--models', models, '--device', o.device, '--frames', String(frames), '--warmup', String(o.warmup), '--source', source, '--driving', driving];
         args.push('--model-frames', String(o.modelFrames), '--crop-driving', o.cropDriving);
         if (o.threads !== undefined) args.push('--threads', String(o.threads));
         if (!o.pasteback) args.push('--no-pasteback');
+        if (o.load !== undefined) {
+          const c = await compareLoad([...args, '--precision', o.precision], o.load, (n) =>
+            log(n === 0 ? 'running the benchmark idle in a child process…\n' : `running the benchmark with ${n} competing process${n === 1 ? '' : 'es'}…\n`),
+          );
+          process.stdout.write(o.json ? `${JSON.stringify(c, null, 2)}\n` : `${formatLoadComparison(c)}\n`);
+          return;
+        }
         const c = await comparePrecision(args, (p) => log(`running the ${p} benchmark in a child process…\n`));
         process.stdout.write(o.json ? `${JSON.stringify(c, null, 2)}\n` : `${formatPrecisionComparison(c)}\n`);
         return;
       }
+      // Progress on stderr: a bar on a terminal, one line every few seconds in a log; none with --json.
+      const progress = createProgress({ label: 'bench', unit: 'frames', quiet: o.json });
       const common = {
         models,
         device: o.device,
@@ -152,16 +172,16 @@ export function registerBench(program: Command): Command {
         driving,
         modelFrames: o.modelFrames,
         animate: { crop: { cropDriving: o.cropDriving }, output: { pasteback: o.pasteback } },
-        onFrame: (done: number, total: number) => log(`\rframe ${done}/${total}`),
+        onFrame: (done: number, total: number) => progress.update(done, total),
       };
       if (o.faces) {
         const rows = await runFacesBench({ ...common, faces: o.faces });
-        log('\n');
+        progress.stop();
         process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${formatFacesBench(rows)}\n`);
         return;
       }
       const result = await runBench({ ...common, source, output: o.output });
-      log('\n');
+      progress.stop();
       process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatBench(result)}\n`);
     });
 }
