@@ -4,16 +4,15 @@
  */
 import type { Role } from './contract.js';
 import { assertRequiredPresent, openPackDirectory, resolveRole, type PackDirectory } from './pack-dir.js';
-import { loadModel, type LoadedModel } from './session.js';
+import { loadModel, readModelFileHeader, type LoadedModel } from './session.js';
 import { DETECTOR_ROLES, requiredRoleGroups } from './packs.js';
 import { assemblePortraitModels, type AppearanceExtractor, type MotionExtractor, type StitchingModels, type WarpGenerator } from './wrappers.js';
 import type { SessionOptions } from '../runtime/onnx.js';
 import { DEFAULTS, type DetectorKind, type Precision } from '../settings.js';
 import { sha256File } from './hash.js';
-import { checkQuantizedVariant, int8FileName, QuantizedVariantError } from './quantize.js';
+import { checkQuantizedMetadata, int8FileName, QuantizedVariantError } from './quantize.js';
 import { fileExists } from './pack-dir.js';
 import { basename, dirname, join } from 'node:path';
-import { readFile } from 'node:fs/promises';
 
 export interface FaceModels {
   readonly detector?: LoadedModel;
@@ -49,13 +48,18 @@ const QUANTIZABLE_ROLES: readonly Role[] = DEFAULTS.quantize.roles;
  * The int8 variant of a role's fp32 file, when present; refused (QuantizedVariantError) when its
  * recorded source hash is not the fp32 file's.
  */
-export async function resolveInt8Variant(role: Role, fp32Path: string): Promise<{ path: string; bytes: Uint8Array } | undefined> {
+export async function resolveInt8Variant(role: Role, fp32Path: string): Promise<{ path: string } | undefined> {
   if (!QUANTIZABLE_ROLES.includes(role)) return undefined;
   const path = join(dirname(fp32Path), int8FileName(basename(fp32Path)));
   if (!(await fileExists(path))) return undefined;
-  const bytes = new Uint8Array(await readFile(path));
-  checkQuantizedVariant(bytes, path, await sha256File(fp32Path), fp32Path);
-  return { path, bytes };
+  let metadata: Record<string, string>;
+  try {
+    metadata = (await readModelFileHeader(path)).metadata;
+  } catch {
+    throw new QuantizedVariantError(`${path} is not an ONNX model`);
+  }
+  checkQuantizedMetadata(metadata, path, await sha256File(fp32Path), fp32Path);
+  return { path };
 }
 
 export { QuantizedVariantError };
@@ -94,7 +98,7 @@ export async function loadModelSet(dir: string, options: ModelSetOptions = {}): 
     if (!found) return undefined;
     const int8 = options.precision === 'int8' ? await resolveInt8Variant(role, found.path) : undefined;
     if (int8) quantizedRoles.push(role);
-    const m = await loadModel(role, int8 ? { bytes: int8.bytes, label: int8.path } : found.path, options);
+    const m = await loadModel(role, int8?.path ?? found.path, options);
     const origin = found.entry.origin ?? 'real';
     const model = origin !== 'real' && !m.standin ? { ...m, standin: true } : m;
     loaded.push(model);

@@ -7,6 +7,7 @@
 import { decodeModel, encodeModel, type ModelProto } from '../onnx/builder.js';
 import { exposeTensors, insertQdq, planQuantization, quantizedInfo, QUANTIZED_METADATA, type PlanOptions, type QuantizationPlan } from '../onnx/quantize/qdq.js';
 import { RangeCollector, type RangeMethod } from '../onnx/quantize/ranges.js';
+import { rewriteConv3dAs2d } from '../onnx/rewrite/conv3d-as-2d.js';
 import { readModelHeaderInfo } from '../onnx/model-metadata.js';
 import { createSession, type SessionOptions, type Tensor } from '../runtime/onnx.js';
 
@@ -26,22 +27,36 @@ export interface Calibration {
   readonly runs: number;
 }
 
+export interface CalibrateOptions extends PlanOptions, SessionOptions {
+  /**
+   * Rewrite the 3-D convolutions as 2-D convolutions over depth slices first (same fp32 result), so
+   * that they can run as onnxruntime's fast 2-D integer kernels.
+   */
+  readonly conv3dAs2d?: boolean;
+}
+
 /**
  * Runs the fp32 model on every calibration feed with the plan's tensors exposed and collects their
  * ranges. One run at a time: memory holds one run's exposed tensors. A model with nothing to quantize
  * is not run (runs 0, no targets).
  */
-export async function calibrateModel(bytes: Uint8Array, feeds: Iterable<Feeds> | AsyncIterable<Feeds>, options: PlanOptions & SessionOptions = {}): Promise<Calibration> {
-  const model = decodeModel(bytes);
+export async function calibrateModel(bytes: Uint8Array, feeds: Iterable<Feeds> | AsyncIterable<Feeds>, options: CalibrateOptions = {}): Promise<Calibration> {
+  // Nodes kept in fp32 on request keep their 3-D form (and their names).
+  const rewrite = options.conv3dAs2d ? rewriteConv3dAs2d(decodeModel(bytes), options.keep) : undefined;
+  const model = rewrite?.model ?? decodeModel(bytes);
   const plan = planQuantization(model, options);
   if (!plan.targets.length) return { model, plan, collector: new RangeCollector(), runs: 0 };
-  const session = await createSession(encodeModel(exposeTensors(model, plan.tensors)), { device: 'cpu', threads: options.threads });
+  // A tensor with the same range as a smaller one is measured on the smaller one.
+  const measured = (t: string) => rewrite?.sameRange.get(t) ?? t;
+  const exposed = [...new Set(plan.tensors.map(measured))];
+  const session = await createSession(encodeModel(exposeTensors(model, exposed)), { device: 'cpu', threads: options.threads });
   const collector = new RangeCollector();
   let runs = 0;
   try {
     for await (const feed of feeds) {
-      const out = await session.run(feed, [...plan.tensors]);
-      for (const name of plan.tensors) collector.observe(name, out[name].data as Float32Array);
+      const out = await session.run(feed, exposed);
+      // (Every range includes 0, so the depth padding's zeros need no separate observation.)
+      for (const name of plan.tensors) collector.observe(name, out[measured(name)].data as Float32Array);
       runs++;
     }
   } finally {
@@ -92,6 +107,11 @@ export function checkQuantizedVariant(int8Bytes: Uint8Array, int8File: string, f
   } catch {
     throw new QuantizedVariantError(`${int8File} is not an ONNX model`);
   }
+  checkQuantizedMetadata(metadata, int8File, fp32Sha256, fp32File);
+}
+
+/** `checkQuantizedVariant` on metadata already read (e.g. from the file's header only). */
+export function checkQuantizedMetadata(metadata: Readonly<Record<string, string>>, int8File: string, fp32Sha256: string, fp32File: string): void {
   const info = quantizedInfo(metadata);
   if (!info) throw new QuantizedVariantError(`${int8File} carries no int8 quantization metadata; run \`liveportrait models quantize\` again`);
   if (info.sourceSha256 !== fp32Sha256) {

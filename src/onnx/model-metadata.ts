@@ -71,28 +71,67 @@ export interface ModelHeaderInfo {
 
 /** Metadata properties and doc string of an ONNX model; throws RangeError on bytes that are not a protobuf. */
 export function readModelHeaderInfo(bytes: Uint8Array): ModelHeaderInfo {
-  const decoder = new TextDecoder();
-  const metadata: Record<string, string> = {};
-  let docString = '';
+  const info = emptyInfo();
   const top = new Reader(bytes);
   while (!top.done) {
     const tag = top.varint();
     const span = top.payload(tag & 7);
-    const field = Math.floor(tag / 8);
-    if (!span) continue;
-    if (field === FIELD_DOC_STRING) docString = decoder.decode(bytes.subarray(span[0], span[1]));
-    if (field !== FIELD_METADATA_PROPS) continue;
-    const entry = new Reader(bytes, span[0], span[1]);
-    let key = '';
-    let value = '';
-    while (!entry.done) {
-      const entryTag = entry.varint();
-      const s = entry.payload(entryTag & 7);
-      if (!s) continue;
-      if (entryTag >>> 3 === 1) key = decoder.decode(bytes.subarray(s[0], s[1]));
-      if (entryTag >>> 3 === 2) value = decoder.decode(bytes.subarray(s[0], s[1]));
-    }
-    metadata[key] = value;
+    if (span) addField(info, Math.floor(tag / 8), bytes.subarray(span[0], span[1]));
   }
-  return { metadata, docString };
+  return info;
+}
+
+/** Reads `length` bytes at `offset` (fewer at the end of the file). */
+export type ReadAt = (offset: number, length: number) => Promise<Uint8Array>;
+
+/** How much is read at a time when walking a file's top-level fields (tags, metadata entries). */
+const WINDOW = 64 * 1024;
+
+/**
+ * The same as `readModelHeaderInfo` for a model of `size` bytes read through `readAt` (e.g. a file
+ * handle): only the tags and the wanted fields are read; the graph's bytes are skipped, never loaded.
+ */
+export async function readModelHeaderInfoAt(readAt: ReadAt, size: number): Promise<ModelHeaderInfo> {
+  const info = emptyInfo();
+  let offset = 0;
+  while (offset < size) {
+    const head = await readAt(offset, Math.min(16, size - offset));
+    const r = new Reader(head);
+    const tag = r.varint();
+    const wire = tag & 7;
+    if (wire !== WIRE_LENGTH) {
+      r.payload(wire);
+      offset += r.offset;
+      continue;
+    }
+    const length = r.varint();
+    const start = offset + r.offset;
+    if (start + length > size) throw new RangeError('truncated field');
+    const field = Math.floor(tag / 8);
+    if ((field === FIELD_DOC_STRING || field === FIELD_METADATA_PROPS) && length <= WINDOW * 16) addField(info, field, await readAt(start, length));
+    offset = start + length;
+  }
+  return info;
+}
+
+function emptyInfo(): { metadata: Record<string, string>; docString: string } {
+  return { metadata: {}, docString: '' };
+}
+
+/** Records a top-level field's payload when it is the doc string or a metadata entry. */
+function addField(info: { metadata: Record<string, string>; docString: string }, field: number, payload: Uint8Array): void {
+  const decoder = new TextDecoder();
+  if (field === FIELD_DOC_STRING) info.docString = decoder.decode(payload);
+  if (field !== FIELD_METADATA_PROPS) return;
+  const entry = new Reader(payload);
+  let key = '';
+  let value = '';
+  while (!entry.done) {
+    const entryTag = entry.varint();
+    const s = entry.payload(entryTag & 7);
+    if (!s) continue;
+    if (entryTag >>> 3 === 1) key = decoder.decode(payload.subarray(s[0], s[1]));
+    if (entryTag >>> 3 === 2) value = decoder.decode(payload.subarray(s[0], s[1]));
+  }
+  info.metadata[key] = value;
 }
