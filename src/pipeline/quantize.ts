@@ -310,7 +310,12 @@ export async function quantizePack(request: QuantizeRequest): Promise<QuantizeRe
     if (!feeds.heldOut.length || !feeds.calibration.length) throw new OptionError('--frames', `--frames ${frames} leaves no held-out or no calibration input for ${role}: use at least ${DEFAULTS.quantize.heldOutEvery} frames`);
     log(`${role}: calibrating on ${feeds.calibration.length} inputs…\n`);
     const keep = [...(DEFAULTS.quantize.keepFp32[role] ?? []), ...(request.keep ?? [])];
-    const calibration = await calibrateModel(bytes, feeds.calibration, { keep, threads: request.threads });
+    const calibration = await calibrateModel(bytes, feeds.calibration, {
+      keep,
+      threads: request.threads,
+      conv3dAs2d: DEFAULTS.quantize.conv3dAs2d,
+      minConvOutputChannels: DEFAULTS.quantize.minConvOutputChannels,
+    });
     if (!calibration.plan.targets.length) {
       log(`${role}: ${basename(path)} has no convolution or matmul with constant weights to quantize: skipped\n`);
       continue;

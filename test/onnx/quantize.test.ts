@@ -138,3 +138,52 @@ test("keep 'Conv3d' leaves every 3-D conv in fp32 and names why", () => {
   assert.deepEqual(plan.targets.map((t) => t.node), ['Conv_3']);
   assert.match(plan.kept.find((k) => k.node === 'Conv_0')!.reason, /3-D conv/);
 });
+
+test('convs with fewer output channels than minConvOutputChannels stay fp32, with the reason', () => {
+  const model = decodeModel(tinyCnn());
+  assert.deepEqual(planQuantization(model, { minConvOutputChannels: 16 }).targets.map((t) => t.node), ['Conv_0', 'Conv_2'], '16 output channels: quantized');
+  const plan = planQuantization(model, { minConvOutputChannels: 17 });
+  assert.deepEqual(plan.targets.map((t) => t.node), []);
+  assert.match(plan.kept.find((k) => k.node === 'Conv_0')!.reason, /16 output channels: .*groups of 16/);
+});
+
+test('conv3dAs2d: a 3-D conv is quantized as a 2-D integer conv and stays close to fp32', async () => {
+  const rng = new SeededRandom(5);
+  const g = new GraphBuilder('volume');
+  g.input('v', [1, 8, 6, 12, 12]);
+  const w1 = g.initializer('a.weight', rng.uniformArray(16 * 8 * 27, -0.2, 0.2), [16, 8, 3, 3, 3]);
+  const h = g.op('Relu', [g.op('Conv', ['v', w1, g.initializer('a.bias', rng.uniformArray(16, -0.1, 0.1), [16])], { kernel_shape: attr.ints([3, 3, 3]), pads: attr.ints([1, 1, 1, 1, 1, 1]) })]);
+  const w2 = g.initializer('b.weight', rng.uniformArray(16 * 16 * 27, -0.2, 0.2), [16, 16, 3, 3, 3]);
+  const h2 = g.op('Relu', [g.op('Conv', [h, w2], { kernel_shape: attr.ints([3, 3, 3]), pads: attr.ints([1, 1, 1, 1, 1, 1]) })]);
+  const w3 = g.initializer('c.weight', rng.uniformArray(2 * 16, -0.2, 0.2), [2, 16, 1, 1, 1]);
+  g.op('Conv', [h2, w3], { kernel_shape: attr.ints([1, 1, 1]) }, 'y');
+  g.output('y');
+  const fp32 = g.build({ opset: 16 });
+  const feeds = async (n: number, seed: number) => {
+    const r = new SeededRandom(seed);
+    return Promise.all(Array.from({ length: n }, async () => ({ v: await float32Tensor(r.uniformArray(8 * 6 * 144, 0, 1), [1, 8, 6, 12, 12]) })));
+  };
+  const calibration = await calibrateModel(fp32, await feeds(3, 1), { conv3dAs2d: true });
+  assert.equal(calibration.plan.targets.length, 2, 'both 3×3×3 convs (now 2-D) are quantized; the last one stays fp32');
+  const bytes = buildQuantized(calibration, 'minmax', { sourceSha256: 'a'.repeat(64), sourceFile: 'volume.onnx', calibration: '3 random volumes' });
+  // int8 initializers: the weights and their (1-D) zero points.
+  const weights = decodeModel(bytes).graph!.initializer!.filter((t) => t.dataType === onnx.TensorProto.DataType.INT8 && t.dims!.length > 1);
+  assert.deepEqual(weights.map((t) => t.dims!.length), [4, 4], 'int8 weights are 2-D conv weights [O, kd·C, kh, kw]');
+  const dir = mkdtempSync(join(tmpdir(), 'lp-quant3d-'));
+  try {
+    const prefix = join(dir, 'trace');
+    const q = await createSession(bytes, { profile: true, profileFilePrefix: prefix });
+    const f = await createSession(fp32);
+    for (const feed of await feeds(2, 9)) {
+      const a = (await f.run(feed)).y.data as Float32Array;
+      const b = (await q.run(feed)).y.data as Float32Array;
+      assert.ok(relativeL2(a, b) < 0.05, `int8 output within 5% of fp32: ${relativeL2(a, b)}`);
+    }
+    q.endProfiling();
+    await Promise.all([q.release(), f.release()]);
+    const ops = readProviderReport(findProfileFiles(prefix)[0]).nodes.filter((n) => n.opType === 'QLinearConv');
+    assert.equal(ops.length, 2, 'both ran as integer kernels');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

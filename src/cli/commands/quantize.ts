@@ -33,7 +33,7 @@ export function registerQuantize(modelsCommand: Command): Command {
     .addOption(new Option('--calibrate <files...>', 'portraits and driving videos to calibrate on (default: the sample portrait s9.jpg and driving clip d0.mp4 of ../shared)'))
     .addOption(new Option('--frames <n>', 'driving frames used (every 4th is held out for the quality report)').argParser((t) => expectInteger('--frames', parseNumberOption('--frames', t), 2)).default(DEFAULTS.quantize.frames))
     .addOption(new Option('--method <m>', 'activation ranges: auto builds both and keeps the one that measures better on the held-out frames').choices(['auto', ...RANGE_METHODS]).default('auto'))
-    .addOption(new Option('--keep <nodes>', 'comma-separated node names or op types kept in fp32 (besides the last layers)').argParser(list))
+    .addOption(new Option('--keep <nodes>', "comma-separated node names or op types kept in fp32 (besides the last layers); 'Conv3d' keeps every 3-D conv in fp32 and in its 3-D form").argParser(list))
     .addOption(
       new Option('--sensitivity <roles>', 'roles whose layers are measured one by one, the most sensitive kept fp32 until the role meets its target (default: appearance)').argParser((t) =>
         list(t).map((r) => expectOneOf('--sensitivity', r, QUANTIZABLE_ROLES)),

@@ -57,6 +57,8 @@ export interface PlanOptions {
   readonly keep?: readonly string[];
   /** Keep in fp32 the layers whose output reaches a graph output without another conv/matmul in between (default true). */
   readonly keepLast?: boolean;
+  /** Keep in fp32 the convolutions with fewer output channels than this (default 0: none). */
+  readonly minConvOutputChannels?: number;
 }
 
 type Graph = NonNullable<ModelProto['graph']>;
@@ -128,6 +130,10 @@ export function planQuantization(model: ModelProto, options: PlanOptions = {}): 
     if (op === 'Conv' && keep.has(KEEP_CONV3D) && weight.dims?.length === 5) return keepAs('3-D conv: onnxruntime\'s int8 3-D conv kernel measured slower than its fp32 one');
     if (last.has(name)) return keepAs('last layer (its output reaches a graph output)');
     const rank = weight.dims?.length ?? 0;
+    const outChannels = toNumber(weight.dims?.[0]) ?? 0;
+    if (op === 'Conv' && outChannels < (options.minConvOutputChannels ?? 0)) {
+      return keepAs(`${outChannels} output channel${outChannels === 1 ? '' : 's'}: onnxruntime's int8 conv computes output channels in groups of 16, measured slower than fp32 below that`);
+    }
     let weightAxis = 0;
     if (op === 'MatMul') {
       if (rank !== 2) return keepAs(`weight of rank ${rank} (only 2-D matmul weights are quantized)`);
