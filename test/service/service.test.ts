@@ -341,6 +341,16 @@ describe('service: faults', { skip }, () => {
     common = ['--redis', redis.url, '--storage', storage, '--models', inp.pack, '--threads', '1', '-q'];
   });
 
+  test('worker --precision int8 loads the pack with that precision (and says which roles run int8)', async () => {
+    const args = common.filter((a) => a !== '-q');
+    const w = await startWorkerProcess([...args, '--precision', 'int8']);
+    try {
+      assert.match(w.output(), /precision int8: this pack has no int8 variants/);
+    } finally {
+      await w.stop();
+    }
+  });
+
   test('a worker killed mid-chunk and an API restart: the chunk goes to the other worker, the job completes with every frame once, results expire', async () => {
     const inp = await inputs();
     let api = await startServe([...common, '--workers', '0', '--no-auth', '--chunk-frames', '20']);

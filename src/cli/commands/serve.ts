@@ -130,6 +130,7 @@ export function registerServe(program: Command): void {
         const args = [process.argv[1], 'worker', '--redis', o.redis, '--storage', storage.root, '--models', packDirectory({ models: o.models }), '--device', o.device, '--det', o.det];
         args.push('--concurrency', String(o.concurrency), '--attempts', String(o.attempts), '--backoff', `${o.backoff}ms`, '--lock-duration', `${o.lockDuration}ms`, '--stalled-interval', `${o.stalledInterval}ms`);
         if (o.threads !== undefined) args.push('--threads', String(o.threads));
+        args.push('--precision', o.precision);
         const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
         child.on('exit', (code, signal) => {
           if (!stopping) log(`worker ${child.pid} exited (${signal ?? code})`);
@@ -163,7 +164,7 @@ export function registerServe(program: Command): void {
       const running = await startWorker({
         redis: o.redis,
         storage: new LocalStorage(o.storage),
-        engine: { models: packDirectory({ models: o.models }), device: o.device, threads: o.threads, detector: o.det, onWarning: (m) => (o.quiet ? undefined : log(m)) },
+        engine: { models: packDirectory({ models: o.models }), device: o.device, threads: o.threads, precision: o.precision, detector: o.det, onWarning: (m) => (o.quiet ? undefined : log(m)) },
         concurrency: o.concurrency,
         lockDuration: o.lockDuration,
         stalledInterval: o.stalledInterval,
