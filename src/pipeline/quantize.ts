@@ -4,9 +4,10 @@
  * outputs, and the final 512 render of the whole int8 chain against the fp32 chain), with the speed
  * of both. Node only.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { probeMedia } from '../io/probe.js';
+import { writeFileAtomic } from '../io/partial-file.js';
 import { openPackDirectory, resolveRole } from '../models/pack-dir.js';
 import { sha256File } from '../models/hash.js';
 import { isStandinModelBytes } from '../models/session.js';
@@ -263,12 +264,6 @@ function formatScore(role: QuantizableRole, score: number): string {
   return role === 'warping_spade' ? `${(-score).toFixed(1)} dB` : `${(score * 100).toFixed(2)}%`;
 }
 
-async function writeAtomic(path: string, bytes: Uint8Array | string): Promise<void> {
-  const tmp = join(path, '..', `.${basename(path)}.${process.pid}.tmp`);
-  await writeFile(tmp, bytes);
-  await rename(tmp, path);
-}
-
 /** Quantizes the pack's roles, writes `NAME.int8.onnx` beside each fp32 file and `quantize-report.json`. */
 export async function quantizePack(request: QuantizeRequest): Promise<QuantizeReport> {
   const log = request.onProgress ?? (() => {});
@@ -340,7 +335,7 @@ export async function quantizePack(request: QuantizeRequest): Promise<QuantizeRe
       ({ best, plan } = await keepSensitiveLayers(role, spec, calibration.plan, best, evaluate, feeds.heldOut, reference0.outputs, log));
     }
     const int8File = int8FileName(basename(path));
-    await writeAtomic(join(pack.dir, int8File), best.bytes);
+    await writeFileAtomic(join(pack.dir, int8File), best.bytes);
     reports.push({
       role,
       file: basename(path),
@@ -387,7 +382,7 @@ export async function quantizePack(request: QuantizeRequest): Promise<QuantizeRe
         'their figures (and the final render) show the int8 error on these graphs, not the quality on trained models'
       : undefined,
   };
-  await writeAtomic(join(pack.dir, QUANTIZE_REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFileAtomic(join(pack.dir, QUANTIZE_REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
   return report;
 }
 
