@@ -10,8 +10,8 @@ const num = (v: number | null) => (typeof v === 'number' ? v : NaN);
 
 /** The per-stage table with one column per run and the first ÷ second ratio. */
 export function sideBySideTable(labels: readonly [string, string], a: BenchResult, b: BenchResult): string[] {
-  const row = (label: string, x: number, y: number) => `${label.padEnd(36)}${ms(num(x)).padStart(11)}${ms(num(y)).padStart(11)}${fixed(num(x) / num(y), 2).padStart(9)}×`;
-  const lines = [`${'stage (median ms/frame)'.padEnd(36)}${labels[0].padStart(11)}${labels[1].padStart(11)}${`${labels[0]}/${labels[1]}`.padStart(10)}`];
+  const row = (label: string, x: number, y: number) => `${label.padEnd(36)}${ms(num(x)).padStart(11)}${ms(num(y)).padStart(11)}${fixed(num(x) / num(y), 2).padStart(13)}×`;
+  const lines = [`${'stage (median ms/frame)'.padEnd(36)}${labels[0].padStart(11)}${labels[1].padStart(11)}${`${labels[0]} / ${labels[1]}`.padStart(14)}`];
   for (const stage of Object.keys(a.timing.stages)) {
     const x = a.timing.stages[stage as keyof typeof a.timing.stages];
     const y = b.timing.stages[stage as keyof typeof b.timing.stages];

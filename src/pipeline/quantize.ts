@@ -10,7 +10,7 @@ import { probeMedia } from '../io/probe.js';
 import { writeFileAtomic } from '../io/partial-file.js';
 import { openPackDirectory, resolveRole } from '../models/pack-dir.js';
 import { sha256File } from '../models/hash.js';
-import { isStandinModelBytes } from '../models/session.js';
+import { isStandinModelBytes, isStandinModelFile } from '../models/session.js';
 import { buildQuantized, calibrateModel, int8FileName, type Feeds } from '../models/quantize.js';
 import { RANGE_METHODS, type RangeMethod } from '../onnx/quantize/ranges.js';
 import { keepInFp32, type KeptNode, type QuantizationPlan } from '../onnx/quantize/qdq.js';
@@ -84,6 +84,11 @@ export interface QuantizeReport {
   readonly roles: readonly RoleReport[];
   /** PSNR of the final 512 render: every quantized role in int8 against every role in fp32, held-out frames. */
   readonly render?: { readonly frames: number; readonly meanPsnrDb: number; readonly minPsnrDb: number };
+  /**
+   * When F was quantized: PSNR of renders made by the pack's fp32 W+G from the int8 features against
+   * renders from the fp32 features (everything else fp32), held-out frames.
+   */
+  readonly featureRender?: { readonly frames: number; readonly meanPsnrDb: number; readonly minPsnrDb: number };
   /** Set when the pack's models are stand-ins or forged (random weights): the figures do not describe trained models. */
   readonly caveat?: string;
 }
@@ -297,6 +302,7 @@ export async function quantizePack(request: QuantizeRequest): Promise<QuantizeRe
   const calibrationText = `${[...images, ...videos].map((p) => basename(p)).join(', ')}; ${data.pairs.filter((p) => !p.heldOut).length} of ${data.pairs.length} driving frames (held out: every ${DEFAULTS.quantize.heldOutEvery}th)`;
 
   const reports: RoleReport[] = [];
+  const built = new Map<QuantizableRole, Uint8Array>();
   let fp32Renders: Outputs[] = [];
   for (const { role, path } of roles) {
     const spec = ROLE_SPECS[role];
@@ -336,6 +342,7 @@ export async function quantizePack(request: QuantizeRequest): Promise<QuantizeRe
     }
     const int8File = int8FileName(basename(path));
     await writeFileAtomic(join(pack.dir, int8File), best.bytes);
+    built.set(role, best.bytes);
     reports.push({
       role,
       file: basename(path),
@@ -350,6 +357,17 @@ export async function quantizePack(request: QuantizeRequest): Promise<QuantizeRe
       quality: best.quality,
       speed: { fp32Ms: reference0.medianMs, int8Ms: best.ms, speedup: reference0.medianMs / best.ms },
     });
+  }
+
+  // F alone: the int8 features rendered by the fp32 W+G against the fp32 features.
+  let featureRender: QuantizeReport['featureRender'];
+  let untrainedRenderer = false;
+  const appearanceInt8 = built.get('appearance');
+  const renderer = appearanceInt8 ? await resolveRole(pack, 'warping_spade') : undefined;
+  if (appearanceInt8 && renderer) {
+    log('appearance: renders from fp32 and from int8 features through the fp32 W+G…\n');
+    featureRender = await featureRenderPsnr(request.models, appearanceInt8, data, request.threads);
+    untrainedRenderer = await isStandinModelFile(renderer.path);
   }
 
   // The whole chain in int8 (F features, M keypoints, W+G) against the fp32 renders of the same frames.
@@ -371,12 +389,15 @@ export async function quantizePack(request: QuantizeRequest): Promise<QuantizeRe
   }
   const kind = pack.manifest.kind;
   const untrained = reports.filter((r) => r.standin).map((r) => r.role);
+  // The F render figure also depends on the W+G that rendered it.
+  if (untrainedRenderer && !untrained.includes('warping_spade')) untrained.push('warping_spade');
   const report: QuantizeReport = {
     pack: { dir: pack.dir, name: pack.manifest.name, kind },
     createdAt: new Date().toISOString(),
     calibration: { inputs: [...images, ...videos].map((p) => basename(p)), calibrationFrames: data.pairs.filter((p) => !p.heldOut).length, heldOutFrames: data.pairs.filter((p) => p.heldOut).length },
     roles: reports,
     render,
+    featureRender,
     caveat: untrained.length
       ? `${untrained.join(', ')} ${untrained.length > 1 ? 'are' : 'is a'} stand-in or forged graph${untrained.length > 1 ? 's' : ''} with no trained weights (random or generated): ` +
         'their figures (and the final render) show the int8 error on these graphs, not the quality on trained models'
@@ -384,6 +405,31 @@ export async function quantizePack(request: QuantizeRequest): Promise<QuantizeRe
   };
   await writeFileAtomic(join(pack.dir, QUANTIZE_REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
   return report;
+}
+
+/** Renders of the held-out pairs by the fp32 W+G from fp32 features and from the int8 F's features: their PSNR. */
+async function featureRenderPsnr(models: string, appearanceInt8: Uint8Array, data: CalibrationData, threads?: number): Promise<NonNullable<QuantizeReport['featureRender']>> {
+  const engine = await createEngine({ models, threads, precision: 'fp32' });
+  const f = await createSession(appearanceInt8, { device: 'cpu', threads });
+  try {
+    const int8Features = new Map<number, Tensor>();
+    const values: number[] = [];
+    for (const pair of data.pairs) {
+      if (!pair.heldOut) continue;
+      const source = data.sources[pair.source];
+      let feature = int8Features.get(pair.source);
+      if (!feature) {
+        feature = (await f.run({ img: await float32Tensor(modelInput(source.input256), [1, 3, 256, 256]) })).output;
+        int8Features.set(pair.source, feature);
+      }
+      const reference = await engine.models.warp.render(source.feature, source.keypoints, pair.kpDriving);
+      values.push(psnr(reference, await engine.models.warp.render(feature, source.keypoints, pair.kpDriving)));
+    }
+    return { frames: values.length, meanPsnrDb: mean(values), minPsnrDb: Math.min(...values) };
+  } finally {
+    await f.release?.();
+    await engine.release();
+  }
 }
 
 function formatQuality(q: Readonly<Record<string, number>>): string {
@@ -408,6 +454,10 @@ export function formatQuantizeReport(r: QuantizeReport): string {
   lines.push('');
   for (const role of r.roles) {
     lines.push(`${role.role}: ${role.quantizedNodes} convs/matmuls in int8; fp32: ${role.keptFp32.map((k) => `${k.node} (${k.reason})`).join(', ') || 'none'}; GridSample, normalisations, softmax and resizes stay fp32`);
+  }
+  if (r.featureRender) {
+    const f = r.featureRender;
+    lines.push('', `512 render from int8 F features vs fp32 features (fp32 W+G): PSNR mean ${f.meanPsnrDb.toFixed(2)} dB, min ${f.minPsnrDb.toFixed(2)} dB over ${f.frames} held-out frames`);
   }
   if (r.render) lines.push('', `final 512 render, int8 chain vs fp32 chain: PSNR mean ${r.render.meanPsnrDb.toFixed(2)} dB, min ${r.render.minPsnrDb.toFixed(2)} dB over ${r.render.frames} held-out frames`);
   if (r.caveat) lines.push('', `CAVEAT: ${r.caveat}`);

@@ -36,6 +36,10 @@ test('models quantize writes an int8 F with its report and provenance; animate -
   assert.ok(f.quality.featureRelL2Mean > 0 && f.quality.featureRelL2Mean < 0.5, `feature error measured: ${f.quality.featureRelL2Mean}`);
   assert.ok(f.speed.fp32Ms > 0 && f.speed.int8Ms > 0);
   assert.deepEqual([report.calibration.calibrationFrames, report.calibration.heldOutFrames], [3, 1]);
+  // The pack's (stand-in) W+G renders the held-out frame from the fp32 and the int8 features.
+  assert.equal(report.featureRender?.frames, 1);
+  assert.ok(report.featureRender!.meanPsnrDb > 0, `render PSNR measured: ${report.featureRender!.meanPsnrDb}`);
+  assert.equal(report.render, undefined, 'no W+G variant, so no int8-chain render');
   assert.match(report.caveat ?? '', /no trained weights/, 'forged weights are named as such');
   const fp32Path = join(pack, 'appearance_feature_extractor.onnx');
   const meta = readModelHeaderInfo(new Uint8Array(await readFile(join(pack, f.int8File)))).metadata;
