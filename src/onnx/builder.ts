@@ -196,6 +196,15 @@ export class GraphBuilder {
   }
 }
 
+/** float32 values of an initializer (raw little-endian bytes or the float_data field): the inverse of `makeTensor`. */
+export function floatValues(t: TensorProto): Float32Array {
+  if (t.rawData && t.rawData.length) {
+    const copy = new Uint8Array(t.rawData);
+    return new Float32Array(copy.buffer, 0, copy.byteLength / 4);
+  }
+  return Float32Array.from(t.floatData ?? []);
+}
+
 export function encodeModel(model: ModelProto | onnxProto.onnx.IModelProto): Uint8Array {
   return onnx.ModelProto.encode(model as onnxProto.onnx.IModelProto).finish();
 }

@@ -90,50 +90,52 @@ test('bench --faces: ms/frame for 1 and 2 faces and the ratio to N × the single
   }
 });
 
-test('bench --compare-precision runs fp32 and int8 in separate processes and prints them side by side', { skip: needsShared || needsFfmpeg }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lp-bench-prec-'));
+/** A fresh stand-in pack and the bench arguments for a 2-frame run on it (s9.jpg); removed afterwards. */
+async function withStandinBench(prefix: string, flags: readonly string[], body: (args: string[]) => void | Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   try {
     await writeStandinPack(join(dir, 'pack'));
-    const args = [CLI, 'bench', '--compare-precision', '--models', join(dir, 'pack'), '--frames', '2', '--warmup', '0', '--model-frames', '1', '--source', sharedPath('samples/source/s9.jpg')];
-    const run = spawnSync(process.execPath, [...args, '--json'], { encoding: 'utf8', timeout: 120_000 });
-    assert.equal(run.status, 0, run.stderr);
-    const c = JSON.parse(run.stdout) as { runs: Record<'fp32' | 'int8', BenchResult>; warpSpeedup: number };
+    await body([CLI, 'bench', ...flags, '--models', join(dir, 'pack'), '--frames', '2', '--warmup', '0', '--model-frames', '1', '--source', sharedPath('samples/source/s9.jpg')]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the CLI with `args`; it must exit 0. Returns its stdout. */
+function stdoutOf(args: readonly string[]): string {
+  const run = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(run.status, 0, run.stderr);
+  return run.stdout;
+}
+
+test('bench --compare-precision runs fp32 and int8 in separate processes and prints them side by side', { skip: needsShared || needsFfmpeg }, () =>
+  withStandinBench('lp-bench-prec-', ['--compare-precision'], (args) => {
+    const c = JSON.parse(stdoutOf([...args, '--json'])) as { runs: Record<'fp32' | 'int8', BenchResult>; warpSpeedup: number };
     assert.equal(c.runs.fp32.precision, 'fp32');
     assert.equal(c.runs.int8.precision, 'int8');
     assert.deepEqual(c.runs.int8.quantizedRoles, [], 'the stand-in pack has no int8 variants');
     assert.ok(c.runs.fp32.peakRssBytes > 0 && c.runs.int8.peakRssBytes > 0, 'a peak RSS per precision');
     assert.ok(Number.isFinite(c.warpSpeedup) && c.warpSpeedup > 0);
-    const text = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 120_000 });
-    assert.equal(text.status, 0, text.stderr);
-    assert.match(text.stdout, /stage \(median ms\/frame\)\s+fp32\s+int8/);
-    assert.match(text.stdout, /W\+G speed-up int8 over fp32: [\d.]+× \(target ≥ 2×\)/);
-    assert.match(text.stdout, /peak RSS\s+\d+ MiB\s+\d+ MiB/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+    const text = stdoutOf(args);
+    assert.match(text, /stage \(median ms\/frame\)\s+fp32\s+int8/);
+    assert.match(text, /W\+G speed-up int8 over fp32: [\d.]+× \(target ≥ 2×\)/);
+    assert.match(text, /peak RSS\s+\d+ MiB\s+\d+ MiB/);
+  }),
+);
 
-test('bench --load 1 runs idle and with one competing process and prints both overheads', { skip: needsShared || needsFfmpeg }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lp-bench-load-'));
-  try {
-    await writeStandinPack(join(dir, 'pack'));
-    const args = [CLI, 'bench', '--load', '1', '--models', join(dir, 'pack'), '--frames', '2', '--warmup', '0', '--model-frames', '1', '--source', sharedPath('samples/source/s9.jpg')];
-    const run = spawnSync(process.execPath, [...args, '--json'], { encoding: 'utf8', timeout: 120_000 });
-    assert.equal(run.status, 0, run.stderr);
-    const c = JSON.parse(run.stdout) as { load: number; idle: BenchResult; loaded: BenchResult };
+test('bench --load 1 runs idle and with one competing process and prints both overheads', { skip: needsShared || needsFfmpeg }, () =>
+  withStandinBench('lp-bench-load-', ['--load', '1'], (args) => {
+    const c = JSON.parse(stdoutOf([...args, '--json'])) as { load: number; idle: BenchResult; loaded: BenchResult };
     assert.equal(c.load, 1);
     for (const r of [c.idle, c.loaded]) assert.ok(Number.isFinite(r.overhead) && r.overhead > 0 && r.timing.measuredFrames === 2, JSON.stringify(r.timing));
-    const text = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 120_000 });
-    assert.equal(text.status, 0, text.stderr);
-    assert.match(text.stdout, /stage \(median ms\/frame\)\s+idle\s+load 1/);
-    assert.match(text.stdout, /overhead idle [\d.]+ \((met|NOT met)\), with 1 competing process [\d.]+ \((met|NOT met)\); target ≤ 1.05 in both/);
+    const text = stdoutOf(args);
+    assert.match(text, /stage \(median ms\/frame\)\s+idle\s+load 1/);
+    assert.match(text, /overhead idle [\d.]+ \((met|NOT met)\), with 1 competing process [\d.]+ \((met|NOT met)\); target ≤ 1.05 in both/);
     const both = spawnSync(process.execPath, [...args, '--compare-precision'], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(both.status, 1);
     assert.match(both.stderr, /--compare-precision and --load each run two benchmarks/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);
 
 test('a competing process of bench --load exits when the benchmark process is gone', async () => {
   // A parent that starts one busy process, prints its pid and exits at once.

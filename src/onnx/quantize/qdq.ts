@@ -6,7 +6,7 @@
  * Every other operator (GridSample, normalisations, softmax, resizes, additions) stays fp32, and so
  * do the last layers, whose outputs reach a graph output. Pure: no I/O.
  */
-import { makeTensor, onnx, type ModelProto, type NodeProto, type TensorProto } from '../builder.js';
+import { floatValues, makeTensor, onnx, type ModelProto, type NodeProto, type TensorProto } from '../builder.js';
 import { namesInUse, toNumber } from '../rewrite/graph-info.js';
 import { uint8Params, type TensorRange } from './ranges.js';
 
@@ -68,15 +68,6 @@ function attribute(node: NodeProto, name: string): number | undefined {
   if (!a) return undefined;
   if (a.type === onnx.AttributeProto.AttributeType.FLOAT) return a.f ?? 0;
   return toNumber(a.i) ?? 0;
-}
-
-/** float32 values of an initializer (raw little-endian bytes or the float_data field). */
-export function floatValues(t: TensorProto): Float32Array {
-  if (t.rawData && t.rawData.length) {
-    const copy = new Uint8Array(t.rawData);
-    return new Float32Array(copy.buffer, 0, copy.byteLength / 4);
-  }
-  return Float32Array.from(t.floatData ?? []);
 }
 
 function nodeName(node: NodeProto, index: number): string {

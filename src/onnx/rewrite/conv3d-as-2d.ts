@@ -6,10 +6,9 @@
  * (float32 equal up to summation order). Used by `models quantize`: onnxruntime's integer kernels
  * are fast for 2-D convolutions only (its int8 3-D conv ran 7–27× slower than fp32 on W+G). Pure.
  */
-import { makeTensor, onnx, type ModelProto, type NodeProto, type TensorProto } from '../builder.js';
-import { defaultOpset, isDefaultDomain, namesInUse, toNumber } from './graph-info.js';
+import { floatValues, makeTensor, onnx, type ModelProto, type NodeProto, type TensorProto } from '../builder.js';
+import { defaultOpset, intAttr, intsAttr, isDefaultDomain, namesInUse, stringAttr, toNumber } from './graph-info.js';
 import { SubgraphEmitter } from './emitter.js';
-import { floatValues } from '../quantize/qdq.js';
 
 const INT64_MAX = Number.MAX_SAFE_INTEGER;
 
@@ -26,24 +25,13 @@ export interface Conv3dRewrite {
   readonly sameRange: ReadonlyMap<string, string>;
 }
 
-function ints(node: NodeProto, name: string): number[] | undefined {
-  const a = node.attribute?.find((x) => x.name === name);
-  return a ? (a.ints ?? []).map((v) => toNumber(v) ?? 0) : undefined;
-}
-
-function str(node: NodeProto, name: string): string | undefined {
-  const a = node.attribute?.find((x) => x.name === name);
-  return a?.s ? new TextDecoder().decode(a.s) : undefined;
-}
-
 /** Why a Conv with a 5-D weight cannot be rewritten, or undefined when it can. */
 function unsupported(node: NodeProto, opset: number): string | undefined {
   if (opset < 13) return `opset ${opset} (needs ≥ 13)`;
-  if ((ints(node, 'strides') ?? [1, 1, 1]).some((s) => s !== 1)) return 'strided';
-  if ((ints(node, 'dilations') ?? [1, 1, 1]).some((d) => d !== 1)) return 'dilated';
-  const group = node.attribute?.find((x) => x.name === 'group');
-  if (group && (toNumber(group.i) ?? 1) !== 1) return 'grouped';
-  const autoPad = str(node, 'auto_pad');
+  if ((intsAttr(node, 'strides') ?? [1, 1, 1]).some((s) => s !== 1)) return 'strided';
+  if ((intsAttr(node, 'dilations') ?? [1, 1, 1]).some((d) => d !== 1)) return 'dilated';
+  if ((intAttr(node, 'group') ?? 1) !== 1) return 'grouped';
+  const autoPad = stringAttr(node, 'auto_pad');
   if (autoPad && autoPad !== 'NOTSET') return `auto_pad ${autoPad}`;
   return undefined;
 }
@@ -84,7 +72,7 @@ export function rewriteConv3dAs2d(model: ModelProto, leave: readonly string[] = 
       return;
     }
     const [O, C, kd, kh, kw] = dims;
-    const pads = ints(node, 'pads') ?? [0, 0, 0, 0, 0, 0];
+    const pads = intsAttr(node, 'pads') ?? [0, 0, 0, 0, 0, 0];
     const [x, , bias] = node.input ?? [];
     const em = new SubgraphEmitter(`${name}/as2d`, taken);
     // [N, C, D, H, W] → [N, D, C, H, W], zero-padded in depth.

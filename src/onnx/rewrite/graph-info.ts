@@ -83,6 +83,11 @@ export function intAttr(node: NodeProto, name: string): number | undefined {
   return a ? toNumber(a.i) ?? 0 : undefined;
 }
 
+export function intsAttr(node: NodeProto, name: string): number[] | undefined {
+  const a = findAttr(node, name);
+  return a ? (a.ints ?? []).map((v) => toNumber(v) ?? 0) : undefined;
+}
+
 export function isDefaultDomain(node: NodeProto): boolean {
   return !node.domain || node.domain === 'ai.onnx';
 }
